@@ -153,6 +153,13 @@ public final class ExchangeParser {
   /** Parses one line given as text (without its line terminator). */
   public ParseResult parse(String line) {
     Objects.requireNonNull(line, "line");
+    if (line.length() > maxLineBytes) {
+      // Every char is at least one UTF-8 byte: too long for sure, so don't encode it all.
+      String prefix =
+          replaceUnpairedSurrogates(
+              line.substring(0, Math.min(line.length(), RAW_PREFIX_BYTES / 4)));
+      return rejectTooLong(prefix, utf8Length(line));
+    }
     ByteBuffer bytes;
     try {
       bytes = encoder.reset().encode(CharBuffer.wrap(line));
@@ -592,15 +599,37 @@ public final class ExchangeParser {
    * prefixLen} bytes; for readers that skip the rest of a long line without buffering it.
    */
   ParseResult rejectTooLong(byte[] prefix, int off, int prefixLen, long totalBytes) {
-    String raw =
-        new String(prefix, off, Math.min(prefixLen, RAW_PREFIX_BYTES), StandardCharsets.UTF_8)
-            + "...("
-            + totalBytes
-            + " bytes)";
+    return rejectTooLong(
+        new String(prefix, off, Math.min(prefixLen, RAW_PREFIX_BYTES), StandardCharsets.UTF_8),
+        totalBytes);
+  }
+
+  private ParseResult rejectTooLong(String prefix, long totalBytes) {
     return reject(
         RejectReason.TOO_LONG,
         "line is " + totalBytes + " bytes, longer than the maximum " + maxLineBytes,
-        raw);
+        prefix + "...(" + totalBytes + " bytes)");
+  }
+
+  /** UTF-8 length of the text, an unpaired surrogate counting as its 3-byte replacement. */
+  private static long utf8Length(String s) {
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n += 1;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 
   private ParseResult reject(RejectReason reason, String message, String raw) {

@@ -491,6 +491,15 @@ class ExchangeParserTest {
     assertTrue(rej.rawLine().length() < 300);
     ExchangeParser small = ExchangeParser.builder().maxLineBytes(16).build();
     assertEquals(RejectReason.TOO_LONG, small.parse(OK + "}").rejection().reason());
+    // Text form: counted in UTF-8 bytes (2 per \u00e9), without encoding the whole line.
+    String text = "\u00e9".repeat(3 * 1024 * 1024);
+    Rejection fromText = parser().parse(text).rejection();
+    assertEquals(RejectReason.TOO_LONG, fromText.reason());
+    assertTrue(fromText.rawLine().endsWith("...(6291456 bytes)"), fromText.rawLine());
+    assertTrue(fromText.message().contains("6291456"), fromText.message());
+    // Short in chars but long in bytes: found after encoding.
+    String wide = "\u6f22".repeat(400_000);
+    assertEquals(RejectReason.TOO_LONG, parser().parse(wide).rejection().reason());
   }
 
   @Test
