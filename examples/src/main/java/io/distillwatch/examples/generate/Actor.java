@@ -82,6 +82,15 @@ final class Actor {
   double smallModelShare;
   boolean modelPerRun;
 
+  /**
+   * Most exchanges the account sends per UTC day: operators who know the per-account rate limit
+   * pace under it, dropping the rest of a busy day. Unlimited by default.
+   */
+  int dailyCap = Integer.MAX_VALUE;
+
+  private long capDay = Long.MIN_VALUE;
+  private int capCount;
+
   double rateLimitedProb = 0.003;
   double serverErrorProb = 0.002;
   double tokenScale = 1;
@@ -165,7 +174,23 @@ final class Actor {
             .status(status)
             .build();
     next = timing.next(r, t);
+    if (dailyCap != Integer.MAX_VALUE) {
+      pace(r, t);
+    }
     return e;
+  }
+
+  private void pace(SplittableRandom r, long t) {
+    long day = Math.floorDiv(t, Timing.DAY);
+    if (day != capDay) {
+      capDay = day;
+      capCount = 0;
+    }
+    if (++capCount >= dailyCap) {
+      while (next != Timing.END && Math.floorDiv(next, Timing.DAY) == day) {
+        next = timing.next(r, next);
+      }
+    }
   }
 
   private String model(SplittableRandom r, long t) {

@@ -29,6 +29,12 @@ import java.util.SplittableRandom;
 final class Population {
   static final int BENIGN_ACCOUNTS_AT_SCALE_1 = 100_000;
 
+  /**
+   * Per-account daily budget of hydra accounts: they average 24-44 a day and never exceed this on
+   * any UTC day, staying under a conservative per-account limit of 60 a day.
+   */
+  static final int HYDRA_DAILY_CAP = 60;
+
   /** Resolved generation settings. */
   record Config(
       long seed, double scale, long start, long end, long modelRelease, int minBenignAccounts) {}
@@ -244,6 +250,7 @@ final class Population {
                   2.5,
                   Range.of(600, 1500).drawLog(r),
                   Range.of(700, 1500).drawLog(r));
+          a.dailyCap = HYDRA_DAILY_CAP;
           a.camouflage = Content.casual(r);
           a.camouflageShare = Range.of(0.1, 0.35).draw(r);
           a.templates = subset(r, pool, Range.of(15, 40).drawInt(r));

@@ -32,7 +32,7 @@ import java.util.Set;
  *       days), 20% burned after 4-21 days</td><td>coding/agentic/reasoning, reasoning 45-75%,
  *       tools 30-60%, 15-40 of 300 templates, 10-35% casual camouflage</td><td>card per 20-200
  *       accounts, per-request IP from a residential/mobile proxy pool (20 per account, clusters of
- *       1,000), browser or SDK UA</td></tr>
+ *       1,000), browser or SDK UA; never more than 60 a day per account</td></tr>
  *   <tr><td>low-and-slow</td><td>400 (10)</td><td>20 Apr - 1 Jun</td><td>~4-16</td>
  *       <td>diurnal sessions in one campaign time zone ±1 h</td><td>population-like mix skewed to
  *       reasoning, reasoning 30-50%, templates 60-85% (8-20 of 60)</td><td>own card, 2-5 IPs of a
