@@ -30,7 +30,7 @@ final class Population {
   static final int BENIGN_ACCOUNTS_AT_SCALE_1 = 100_000;
 
   /**
-   * Per-account daily budget of hydra accounts: they average 24-44 a day and never exceed this on
+   * Per-account daily budget of hydra accounts: they average 26-46 a day and never exceed this on
    * any UTC day, staying under a conservative per-account limit of 60 a day.
    */
   static final int HYDRA_DAILY_CAP = 60;
@@ -225,7 +225,7 @@ final class Population {
           long join = from + (long) ((waveDay[wave.pick(r)] + 2 * r.nextDouble()) * DAY);
           long leave = r.nextDouble() < 0.2 ? join + (long) (Range.of(4, 21).draw(r) * DAY) : to;
           leave = Math.min(leave, to);
-          double perDay = Range.of(24, 44).draw(r);
+          double perDay = Range.of(26, 46).draw(r);
           if (r.nextDouble() < 0.6) {
             a.timing = new Timing.Steady(join, leave, DAY / perDay, sigma(r, 0.3, 1.2));
           } else {
@@ -427,7 +427,7 @@ final class Population {
         (a, r) -> {
           a.timing =
               new Timing.Steady(
-                  g.windowStart, g.windowEnd, DAY / Range.of(60, 200).draw(r), sigma(r, 0.1, 0.4));
+                  g.windowStart, g.windowEnd, DAY / Range.of(40, 160).draw(r), sigma(r, 0.1, 0.4));
           a.content =
               new Content(
                   Content.mix(25, 0, 0, 0, 0, 55, 20).jitter(r, 0.5),

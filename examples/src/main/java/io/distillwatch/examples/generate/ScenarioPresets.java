@@ -27,7 +27,7 @@ import java.util.Set;
  *       <td>steady σ 0.3-1.0</td><td>coding/reasoning/agentic, reasoning 40-70%, 10-40 of 150
  *       templates; frontier-2 for 90-100% of traffic from 0.5-20 h after its release</td>
  *       <td>card per 5-30 accounts, datacenter pool</td></tr>
- *   <tr><td>hydra-28m</td><td>25,000 (20)</td><td>22 Apr - 5 Jun</td><td>24-44</td>
+ *   <tr><td>hydra-28m</td><td>25,000 (20)</td><td>22 Apr - 5 Jun</td><td>26-46</td>
  *       <td>60% steady σ 0.3-1.2, 40% diurnal sessions; joins in waves (60% in the first two
  *       days), 20% burned after 4-21 days</td><td>coding/agentic/reasoning, reasoning 45-75%,
  *       tools 30-60%, 15-40 of 300 templates, 10-35% casual camouflage</td><td>card per 20-200
@@ -46,7 +46,7 @@ import java.util.Set;
  *   <tr><td>power-user</td><td>1% (20)</td><td>4-10 sessions of 8-30 exchanges on most days,
  *       varied content, personal templates, browser+SDK</td></tr>
  *   <tr><td>enterprise-batch</td><td>0.1% (50)</td><td>one org, one card, one NAT IP, 4-8
- *       templates, steady σ 0.1-0.4 at 60-200/day round the clock</td></tr>
+ *       templates, steady σ 0.1-0.4 at 40-160/day round the clock</td></tr>
  *   <tr><td>ci-bot</td><td>0.2% (20)</td><td>nightly cron replaying a fixed suite of 30-300
  *       prompts, CI cloud ASNs</td></tr>
  *   <tr><td>researcher-benchmark</td><td>0.3% (20)</td><td>runs of 800-2,500 fixed public
@@ -138,8 +138,8 @@ public final class ScenarioPresets {
   }
 
   /**
-   * The built-in trace: every campaign at scale 0.01 with seed 42 over the default period (about
-   * 1.7 million exchanges), used when a command is given no input.
+   * The built-in trace: every campaign at scale 0.01 with seed 42 over the default period (about 2
+   * million exchanges, generated in a few seconds), used when a command is given no input.
    */
   public static TraceGenerator builtIn() {
     return TraceGenerator.builder()
