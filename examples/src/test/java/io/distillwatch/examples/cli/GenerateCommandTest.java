@@ -1,0 +1,87 @@
+package io.distillwatch.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.distillwatch.examples.generate.Labels;
+import io.distillwatch.examples.generate.LabelsJson;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class GenerateCommandTest {
+  @TempDir Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine cli = DistillwatchCli.commandLine(Map.of("generate", new GenerateCommand()));
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    return cli.execute(args);
+  }
+
+  @Test
+  void generate_smallTrace_writesTraceLabelsAndSummary() throws IOException {
+    Path trace = dir.resolve("t.jsonl");
+    Path labels = dir.resolve("l.json");
+    int code =
+        run(
+            "generate",
+            "--scenario",
+            "hydra-28m,pivot-13m",
+            "--scenario",
+            "low-and-slow",
+            "--scale",
+            "0.002",
+            "--seed",
+            "3",
+            "--start",
+            "2026-05-10T00:00:00Z",
+            "--end",
+            "2026-05-12T00:00:00Z",
+            "--min-benign-accounts",
+            "100",
+            "--output",
+            trace.toString(),
+            "--labels",
+            labels.toString());
+    assertEquals(0, code, err.toString());
+    Labels l = LabelsJson.read(labels);
+    assertEquals(3, l.campaigns().size());
+    long lines;
+    try (Stream<String> s = Files.lines(trace)) {
+      lines = s.count();
+    }
+    String summary = out.toString();
+    assertTrue(summary.startsWith("generate: " + lines + " records, " + l.accountCount()), summary);
+    for (Labels.Campaign c : l.campaigns()) {
+      assertTrue(summary.contains(c.name() + " " + c.exchanges()), summary);
+    }
+  }
+
+  @Test
+  void generate_unknownPreset_usageErrorListingPresets() {
+    int code =
+        run(
+            "generate",
+            "--scenario",
+            "hydra-99m",
+            "--output",
+            dir.resolve("t").toString(),
+            "--labels",
+            dir.resolve("l").toString());
+    assertEquals(DistillwatchCli.EXIT_USAGE, code);
+    assertTrue(err.toString().contains("unknown scenario 'hydra-99m'"), err.toString());
+    assertTrue(err.toString().contains("low-and-slow"), err.toString());
+    assertTrue(Files.notExists(dir.resolve("t")));
+  }
+}
