@@ -8,11 +8,11 @@ import java.util.Arrays;
  *
  * <p>Contract: with precision {@code p} ({@code m = 2^p} registers, {@code 0.75 m} bytes) the
  * estimate of the number of distinct hashes added has a relative standard error of about {@code
- * 1.04 / sqrt(m)} (p = 12: 1.6%; about 99.7% of estimates within 3 of these) over the whole range
- * from 0 to well beyond 10^9, with no bias bump where classic HyperLogLog switches from linear
- * counting to the raw estimate. Merging is lossless: the merge of two sketches equals the sketch of
- * the union of their streams. The input must be a well-mixed 64-bit hash (see {@link Hash64});
- * adding the same hash twice has no effect. Not thread-safe.
+ * 1.04 / sqrt(m)} (p = 12: 1.6%, and about 99.7% of estimates lie within three times that) over the
+ * whole range from 0 to well beyond 10^9, with no bias bump where classic HyperLogLog switches from
+ * linear counting to the raw estimate. Merging is lossless: the merge of two sketches equals the
+ * sketch of the union of their streams. The input must be a well-mixed 64-bit hash (see {@link
+ * Hash64}); adding the same hash twice has no effect. Not thread-safe.
  *
  * <p>Implementation notes. The register index is the top {@code p} bits of the hash and the rank is
  * one plus the number of leading zeros of the remaining {@code q = 64 - p} bits, capped at {@code q
