@@ -1,6 +1,7 @@
 package io.distillwatch.flink;
 
 import io.distillwatch.examples.cli.DistillwatchCli;
+import io.distillwatch.examples.cli.ScoreSeriesCommand;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -10,6 +11,7 @@ public final class Main {
 
   public static void main(String[] args) {
     Map<String, Object> commands = new LinkedHashMap<>();
+    commands.put("score-series", new ScoreSeriesCommand());
     System.exit(DistillwatchCli.commandLine(commands).execute(args));
   }
 }
