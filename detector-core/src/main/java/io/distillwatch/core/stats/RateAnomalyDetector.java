@@ -245,7 +245,7 @@ public final class RateAnomalyDetector {
     double mean = ewma.mean();
     double sd = Math.max(ewma.stdDev(), minScale);
     double median = RobustStats.median(values, 0, ringSize, scratch);
-    double mad = Math.max(RobustStats.mad(values, 0, ringSize, scratch), minScale);
+    double mad = Math.max(RobustStats.mad(values, 0, ringSize, median, scratch), minScale);
     double zE = (x - mean) / sd;
     double zR = (x - median) / mad;
     if (direction == Direction.UPPER && (zE <= 0 || zR <= 0)) {

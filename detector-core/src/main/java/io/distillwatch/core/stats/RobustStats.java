@@ -47,6 +47,19 @@ public final class RobustStats {
     return MAD_TO_SIGMA * medianInPlace(s, n);
   }
 
+  /**
+   * Like {@link #mad(double[], int, int, double[])} around a median the caller already has (saves
+   * one selection); {@code median} must be the median of the same range.
+   */
+  public static double mad(double[] values, int from, int to, double median, double[] scratch) {
+    int n = checkRange(values, from, to);
+    double[] s = scratch(scratch, n);
+    for (int i = 0; i < n; i++) {
+      s[i] = Math.abs(values[from + i] - median);
+    }
+    return MAD_TO_SIGMA * medianInPlace(s, n);
+  }
+
   /** {@code (x - median) / max(mad, DEFAULT_MAD_FLOOR)}. */
   public static double robustZ(double x, double median, double mad) {
     return robustZ(x, median, mad, DEFAULT_MAD_FLOOR);

@@ -39,6 +39,10 @@ class RobustStatsTest {
       assertEquals(med, RobustStats.median(values, from, to, scratch), 0.0, "seed " + seed);
       assertEquals(1.4826 * sortedMedian(dev), RobustStats.mad(values, from, to, scratch), 1e-12);
       assertEquals(med, RobustStats.median(values, from, to, null), 0.0);
+      assertEquals(
+          RobustStats.mad(values, from, to, scratch),
+          RobustStats.mad(values, from, to, med, scratch),
+          0.0);
       assertArrayEquals(before, values, "input must not change");
     }
   }
