@@ -2,6 +2,7 @@ package io.distillwatch.flink;
 
 import io.distillwatch.examples.cli.DistillwatchCli;
 import io.distillwatch.examples.cli.GenerateCommand;
+import io.distillwatch.examples.cli.ScoreSeriesCommand;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -12,6 +13,7 @@ public final class Main {
   public static void main(String[] args) {
     Map<String, Object> commands = new LinkedHashMap<>();
     commands.put("generate", new GenerateCommand());
+    commands.put("score-series", new ScoreSeriesCommand());
     System.exit(DistillwatchCli.commandLine(commands).execute(args));
   }
 }
