@@ -1,0 +1,106 @@
+package io.distillwatch.core.detect;
+
+import io.distillwatch.core.stats.QuantileSketch;
+
+/**
+ * Learns the population distribution of one signal online and turns a value into an upper tail
+ * probability {@code P(X >= x)} under that distribution.
+ *
+ * <p>Implementation notes. The body of the distribution comes from a KLL quantile sketch. The far
+ * tail cannot come from it: an attack that is a large share of the population (a hydra campaign of
+ * 25,000 accounts) would define its own 99th percentile and hide in it, and a rank sketch has no
+ * resolution below its rank error anyway. So beyond the 90th percentile the tail is extrapolated as
+ * an exponential whose scale is fitted to the 50th..90th percentiles, {@code P(X >= x) = 0.1
+ * exp(-(x - q90) / s)} with {@code s = (q90 - q50) / ln 5}: the same law an exponential body would
+ * follow, robust to up to 10% contamination. A signal-specific floor on {@code s} (its smallest
+ * meaningful difference) stops a degenerate population (everyone at 0) from making any positive
+ * value infinitely surprising. Quantiles are read into a small table every {@code refreshEvery}
+ * updates, so a query is a binary search over 33 doubles rather than a sketch walk.
+ */
+final class Calibrator {
+  private static final int TABLE = 33;
+  private static final double LN5 = Math.log(5.0);
+
+  private final QuantileSketch sketch;
+  private final double scaleFloor;
+  private final int minSamples;
+  private final int refreshEvery;
+  private final double[] table = new double[TABLE];
+  private int sinceRefresh;
+  private boolean ready;
+  private double q50;
+  private double q90;
+  private double scale;
+
+  Calibrator(double scaleFloor, int minSamples, int refreshEvery) {
+    this.sketch = new QuantileSketch();
+    this.scaleFloor = scaleFloor;
+    this.minSamples = minSamples;
+    this.refreshEvery = refreshEvery;
+  }
+
+  void update(double value) {
+    sketch.update(value);
+    if (++sinceRefresh >= refreshEvery || (!ready && sketch.n() >= minSamples)) {
+      refresh();
+    }
+  }
+
+  long samples() {
+    return sketch.n();
+  }
+
+  boolean ready() {
+    return ready;
+  }
+
+  /** The upper tail probability of {@code x}; 1 while the population is not learned yet. */
+  double tail(double x) {
+    if (!ready) {
+      return 1.0;
+    }
+    if (x > q90) {
+      return 0.1 * Math.exp(-(x - q90) / scale);
+    }
+    if (x <= table[0]) {
+      return 1.0;
+    }
+    // table[i] is the quantile at i / (TABLE - 1); find the cell holding x and interpolate.
+    int lo = 0;
+    int hi = TABLE - 1;
+    while (hi - lo > 1) {
+      int mid = (lo + hi) >>> 1;
+      if (table[mid] < x) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    double width = table[hi] - table[lo];
+    double frac = width > 0 ? (x - table[lo]) / width : 1.0;
+    double rank = (lo + frac) / (TABLE - 1);
+    return Math.max(0.1, 1.0 - rank);
+  }
+
+  double median() {
+    return q50;
+  }
+
+  double quantile90() {
+    return q90;
+  }
+
+  private void refresh() {
+    sinceRefresh = 0;
+    if (sketch.n() < minSamples) {
+      return;
+    }
+    for (int i = 0; i < TABLE; i++) {
+      table[i] = sketch.quantile(i / (double) (TABLE - 1));
+    }
+    q50 = sketch.quantile(0.5);
+    q90 = sketch.quantile(0.9);
+    scale = Math.max(scaleFloor, (q90 - q50) / LN5);
+    ready = true;
+  }
+}

@@ -1,0 +1,234 @@
+package io.distillwatch.core.detect;
+
+import io.distillwatch.core.link.HydraLinker;
+import io.distillwatch.core.link.LinkKey;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Configuration of an {@link ExtractionDetector}; immutable, built with {@link #builder()}. Every
+ * default is documented on its builder method.
+ */
+public final class DetectorConfig {
+  private final double targetFalsePositiveRate;
+  private final long idleEvictionMillis;
+  private final int maxAccounts;
+  private final int minCalibrationSamples;
+  private final long reevaluateEveryMillis;
+  private final long pivotWindowMillis;
+  private final int maxEffectiveMembers;
+  private final int lshBands;
+  private final int maxLinkKeys;
+  private final Set<String> allowlistedAccounts;
+  private final Set<String> allowlistedOrgs;
+  private final Map<LinkKey, double[]> linkCaps;
+
+  private DetectorConfig(Builder b) {
+    this.targetFalsePositiveRate = b.targetFalsePositiveRate;
+    this.idleEvictionMillis = b.idleEviction.toMillis();
+    this.maxAccounts = b.maxAccounts;
+    this.minCalibrationSamples = b.minCalibrationSamples;
+    this.reevaluateEveryMillis = b.reevaluateEvery.toMillis();
+    this.pivotWindowMillis = b.pivotWindow.toMillis();
+    this.maxEffectiveMembers = b.maxEffectiveMembers;
+    this.lshBands = b.lshBands;
+    this.maxLinkKeys = b.maxLinkKeys;
+    this.allowlistedAccounts = Set.copyOf(b.allowlistedAccounts);
+    this.allowlistedOrgs = Set.copyOf(b.allowlistedOrgs);
+    this.linkCaps = new EnumMap<>(b.linkCaps);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public double targetFalsePositiveRate() {
+    return targetFalsePositiveRate;
+  }
+
+  public long idleEvictionMillis() {
+    return idleEvictionMillis;
+  }
+
+  public int maxAccounts() {
+    return maxAccounts;
+  }
+
+  public int minCalibrationSamples() {
+    return minCalibrationSamples;
+  }
+
+  public long reevaluateEveryMillis() {
+    return reevaluateEveryMillis;
+  }
+
+  public long pivotWindowMillis() {
+    return pivotWindowMillis;
+  }
+
+  public int maxEffectiveMembers() {
+    return maxEffectiveMembers;
+  }
+
+  public int lshBands() {
+    return lshBands;
+  }
+
+  public Set<String> allowlistedAccounts() {
+    return allowlistedAccounts;
+  }
+
+  public Set<String> allowlistedOrgs() {
+    return allowlistedOrgs;
+  }
+
+  boolean allowlisted(String accountId, String orgId) {
+    return allowlistedAccounts.contains(accountId)
+        || (orgId != null && allowlistedOrgs.contains(orgId));
+  }
+
+  HydraLinker newLinker() {
+    HydraLinker.Builder b = HydraLinker.builder().maxKeys(maxLinkKeys);
+    linkCaps.forEach((kind, cap) -> b.cap(kind, (int) cap[0], cap[1]));
+    return b.build();
+  }
+
+  /** Builder of {@link DetectorConfig}; the detector itself via {@link #build()}. */
+  public static final class Builder {
+    private double targetFalsePositiveRate = 0.001;
+    private Duration idleEviction = Duration.ofDays(7);
+    private int maxAccounts = 2_000_000;
+    private int minCalibrationSamples = 200;
+    private Duration reevaluateEvery = Duration.ofHours(6);
+    private Duration pivotWindow = Duration.ofDays(2);
+    private int maxEffectiveMembers = 10;
+    private int lshBands = 8;
+    private int maxLinkKeys = 1 << 22;
+    private Set<String> allowlistedAccounts = Set.of();
+    private Set<String> allowlistedOrgs = Set.of();
+    private final Map<LinkKey, double[]> linkCaps = new EnumMap<>(LinkKey.class);
+
+    private Builder() {}
+
+    /**
+     * Share of benign accounts that may be alerted (default 0.001, i.e. 0.1%): the threshold on the
+     * combined tail probability.
+     */
+    public Builder targetFalsePositiveRate(double rate) {
+      if (!(rate > 0 && rate < 0.5)) {
+        throw new IllegalArgumentException(
+            "targetFalsePositiveRate must be in (0, 0.5), was " + rate);
+      }
+      this.targetFalsePositiveRate = rate;
+      return this;
+    }
+
+    /** Event time after which a silent account's profile is dropped (default 7 days). */
+    public Builder idleEviction(Duration d) {
+      this.idleEviction = positive(d, "idleEviction");
+      return this;
+    }
+
+    /** Hard cap on live profiles; the least recently active is evicted (default 2,000,000). */
+    public Builder maxAccounts(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxAccounts must be >= 1, was " + n);
+      }
+      this.maxAccounts = n;
+      return this;
+    }
+
+    /**
+     * Accounts a signal's population distribution must have seen before it yields evidence, and
+     * evaluations before the dependence between signals is learned (default 200).
+     */
+    public Builder minCalibrationSamples(int n) {
+      if (n < 10) {
+        throw new IllegalArgumentException("minCalibrationSamples must be >= 10, was " + n);
+      }
+      this.minCalibrationSamples = n;
+      return this;
+    }
+
+    /**
+     * Event time after which an account is evaluated again even if its exchange count has not
+     * reached its next evaluation point (default 6 hours).
+     */
+    public Builder reevaluateEvery(Duration d) {
+      this.reevaluateEvery = positive(d, "reevaluateEvery");
+      return this;
+    }
+
+    /**
+     * How soon after a model's first appearance an account must move onto it to count as a pivot,
+     * and how long after the stream starts a model counts as new (default 2 days).
+     */
+    public Builder pivotWindow(Duration d) {
+      this.pivotWindow = positive(d, "pivotWindow");
+      return this;
+    }
+
+    /**
+     * Members of a cluster counted as independent evidence (default 10): members of one operator
+     * are not independent, so a large cluster of mildly odd accounts must not add up to certainty.
+     */
+    public Builder maxEffectiveMembers(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxEffectiveMembers must be >= 1, was " + n);
+      }
+      this.maxEffectiveMembers = n;
+      return this;
+    }
+
+    /** LSH bands over the 16-bin template-set MinHash (default 8, i.e. 2 rows a band). */
+    public Builder lshBands(int bands) {
+      if (bands < 1 || 16 % bands != 0) {
+        throw new IllegalArgumentException("lshBands must divide 16, was " + bands);
+      }
+      this.lshBands = bands;
+      return this;
+    }
+
+    /** Most link keys held at once (default 4,194,304). */
+    public Builder maxLinkKeys(int n) {
+      this.maxLinkKeys = n;
+      return this;
+    }
+
+    /** The rarity cap of a link kind; see {@link HydraLinker.Builder#cap}. */
+    public Builder linkCap(LinkKey kind, int minAccounts, double fraction) {
+      HydraLinker.builder().cap(kind, minAccounts, fraction); // validates
+      linkCaps.put(kind, new double[] {minAccounts, fraction});
+      return this;
+    }
+
+    /** Accounts never alerted (default none). */
+    public Builder allowlistedAccounts(Set<String> ids) {
+      this.allowlistedAccounts = Set.copyOf(ids);
+      return this;
+    }
+
+    /** Organisations whose accounts are never alerted (default none). */
+    public Builder allowlistedOrgs(Set<String> ids) {
+      this.allowlistedOrgs = Set.copyOf(ids);
+      return this;
+    }
+
+    public DetectorConfig config() {
+      return new DetectorConfig(this);
+    }
+
+    public ExtractionDetector build() {
+      return new ExtractionDetector(config());
+    }
+
+    private static Duration positive(Duration d, String name) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be a positive duration, was " + d);
+      }
+      return d;
+    }
+  }
+}

@@ -1,0 +1,652 @@
+package io.distillwatch.core.detect;
+
+import io.distillwatch.core.alert.AccountAlert;
+import io.distillwatch.core.alert.Alert;
+import io.distillwatch.core.alert.ClusterAlert;
+import io.distillwatch.core.io.Exchange;
+import io.distillwatch.core.link.Cluster;
+import io.distillwatch.core.link.HydraLinker;
+import io.distillwatch.core.link.LinkKey;
+import io.distillwatch.core.stats.TailProbabilities;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.commons.math3.special.Gamma;
+
+/**
+ * Detects model-extraction campaigns in a stream of API exchanges, from metadata alone, and says
+ * why. Feed every exchange to {@link #observe}; it returns the alerts that exchange triggered
+ * (usually none). An account or cluster is alerted once, and again only when it escalates.
+ *
+ * <p>How it decides, in short: each account keeps a bounded profile; at evaluation points (a
+ * geometric schedule of its exchange count, and every few hours of event time) ten named {@link
+ * Signal}s are computed and each is turned into a tail probability against the population's learned
+ * distribution of that signal. The signals form two groups, content (what the account asks for) and
+ * behaviour (how it sends it); each group's probabilities are combined with Brown's method, and the
+ * account is alerted only when both groups are surprising: the combined tail probability is {@code
+ * max(p_content, p_behaviour)^2}, and the threshold on it is the target benign false-positive rate
+ * (default 0.1% of accounts). Accounts sharing rare keys are linked into clusters ({@link
+ * HydraLinker}); a cluster is alerted on the same rule, with its members' content evidence and the
+ * rarity of its coordination as the two groups, and a fresh account that links to an alerted
+ * cluster is flagged on that exchange.
+ *
+ * <p>Not thread-safe: one detector per thread (the Flink job keys by account). No static state.
+ */
+public final class ExtractionDetector {
+  private static final Signal[] SIGNALS = Signal.values();
+  private static final int N = SIGNALS.length;
+  private static final double LN10 = Math.log(10);
+
+  private final DetectorConfig config;
+  private final double alpha;
+  private final LinkedHashMap<String, AccountProfile> profiles;
+  private final HydraLinker linker;
+  private final Calibrator[] calibrators = new Calibrator[N];
+  private final Calibrator clusterSizes;
+  private final EvidenceCombiner contentCombiner;
+  private final EvidenceCombiner behaviourCombiner;
+  private final ModelRegistry models = new ModelRegistry();
+  private final KeyHashes hashes = new KeyHashes();
+  private final double[] values = new double[N];
+  private final double[] tails = new double[N];
+  private final boolean[] active = new boolean[N];
+  private final long[] dayCounts = new long[14];
+  private final double[] scratch = new double[14];
+  private String[] idsByIndex = new String[1024];
+
+  private long streamStart = Long.MIN_VALUE;
+  private long streamTime = Long.MIN_VALUE;
+  private long exchanges;
+  private long reasoningTotal;
+  private long highValueTotal;
+  private long evictedIdle;
+  private long evictedCap;
+  private long accountAlerts;
+  private long clusterAlerts;
+
+  ExtractionDetector(DetectorConfig config) {
+    this.config = config;
+    this.alpha = config.targetFalsePositiveRate();
+    this.profiles = new LinkedHashMap<>(1024, 0.75f, true);
+    this.linker = config.newLinker();
+    for (Signal s : SIGNALS) {
+      calibrators[s.ordinal()] =
+          new Calibrator(s.scaleFloor(), config.minCalibrationSamples(), 1024);
+    }
+    this.clusterSizes = new Calibrator(2.0, config.minCalibrationSamples(), 1024);
+    this.contentCombiner = new EvidenceCombiner(N, config.minCalibrationSamples());
+    this.behaviourCombiner = new EvidenceCombiner(N, config.minCalibrationSamples());
+  }
+
+  /** A builder with documented defaults; see {@link DetectorConfig.Builder}. */
+  public static DetectorConfig.Builder builder() {
+    return DetectorConfig.builder();
+  }
+
+  /**
+   * Folds one exchange into the detector and returns the alerts it triggers, usually an empty list.
+   * Exchanges should arrive roughly in event-time order (out-of-order within the windows' lateness
+   * is fine).
+   */
+  public List<Alert> observe(Exchange e) {
+    long ts = e.timestamp();
+    if (streamStart == Long.MIN_VALUE) {
+      streamStart = ts;
+    }
+    streamTime = Math.max(streamTime, ts);
+    exchanges++;
+    hashes.compute(e);
+
+    AccountProfile p = profiles.get(e.accountId());
+    if (p == null) {
+      p = newProfile(e);
+    }
+    p.update(e, hashes);
+    if (e.reasoningRequested()) {
+      reasoningTotal++;
+    }
+    if (e.category().highValue() || e.toolCalls() > 0) {
+      highValueTotal++;
+    }
+    trackModel(p, e.model(), ts);
+
+    int idx = p.index;
+    linker.exchange(idx);
+    boolean joined =
+        linker.observe(idx, LinkKey.PAYMENT, hashes.payment, e.paymentFingerprint(), ts);
+    linker.observe(idx, LinkKey.TEMPLATE, hashes.template, e.templateHash(), ts);
+    if (hashes.template != 0 && !linker.common(LinkKey.TEMPLATE, hashes.template)) {
+      p.templateSet.add(hashes.template);
+    }
+    linker.observe(idx, LinkKey.IP, hashes.ip, e.ip(), ts);
+    linker.observe(idx, LinkKey.SUBNET, hashes.subnet, null, ts);
+    linker.observe(idx, LinkKey.NETWORK_AGENT, hashes.networkAgent, null, ts);
+
+    List<Alert> out = Collections.emptyList();
+    Cluster cluster = linker.clusterOf(idx);
+    if (cluster != null && cluster.alerted() && p.flaggedAt == Long.MIN_VALUE && !p.allowlisted) {
+      out = add(out, linkedAccountAlert(p, cluster, ts));
+    }
+    if (p.exchanges >= p.nextEvaluationAt
+        || ts - p.lastEvaluatedTime >= config.reevaluateEveryMillis()) {
+      joined |= linkTemplateSet(p, ts);
+      out = evaluate(p, ts, out);
+      cluster = linker.clusterOf(idx);
+    }
+    if (joined && cluster != null) {
+      out = evaluateCluster(cluster, ts, out);
+    }
+    if ((exchanges & 1023) == 0) {
+      evictIdle();
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // accounts
+
+  private AccountProfile newProfile(Exchange e) {
+    int idx = linker.register(hashes.org);
+    AccountProfile p = new AccountProfile(e.accountId(), idx);
+    p.allowlisted = config.allowlisted(e.accountId(), e.orgId());
+    p.nextEvaluationAt = 1;
+    p.lastEvaluatedTime = e.timestamp();
+    if (idx >= idsByIndex.length) {
+      idsByIndex = Arrays.copyOf(idsByIndex, Math.max(idx + 1, idsByIndex.length * 2));
+    }
+    idsByIndex[idx] = e.accountId();
+    profiles.put(e.accountId(), p);
+    if (profiles.size() > config.maxAccounts()) {
+      Iterator<AccountProfile> eldest = profiles.values().iterator();
+      eldest.next();
+      eldest.remove();
+      evictedCap++;
+    }
+    linker.liveAccounts(profiles.size());
+    return p;
+  }
+
+  /** Profiles are in access order, so the idle ones are at the head: O(evicted). */
+  private void evictIdle() {
+    long horizon = streamTime - config.idleEvictionMillis();
+    Iterator<AccountProfile> it = profiles.values().iterator();
+    while (it.hasNext()) {
+      AccountProfile p = it.next();
+      if (p.lastSeen >= horizon) {
+        break;
+      }
+      it.remove();
+      evictedIdle++;
+    }
+    linker.liveAccounts(profiles.size());
+  }
+
+  private void trackModel(AccountProfile p, String model, long ts) {
+    long m = hashes.model;
+    if (m == 0) {
+      return;
+    }
+    long firstSeen = models.firstSeen(m, ts);
+    boolean newModel =
+        firstSeen != Long.MIN_VALUE && firstSeen - streamStart >= config.pivotWindowMillis();
+    if (m != p.modelHash) {
+      p.modelHash = m;
+      p.modelAdoptedAt = ts;
+      if (newModel && ts - firstSeen <= config.pivotWindowMillis() && p.earlyModelHash == 0) {
+        p.earlyModelHash = m;
+      }
+    }
+    p.pivot.update(ts, m == p.earlyModelHash ? 1.0 : 0.0);
+  }
+
+  private boolean linkTemplateSet(AccountProfile p, long ts) {
+    if (p.templateSet.isEmpty()) {
+      return false;
+    }
+    boolean joined = false;
+    long[] bands = p.templateSet.bandKeys(config.lshBands());
+    for (long band : bands) {
+      joined |= linker.observe(p.index, LinkKey.TEMPLATE_SET, band, null, ts);
+    }
+    return joined;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // evaluation
+
+  private List<Alert> evaluate(AccountProfile p, long ts, List<Alert> out) {
+    p.lastEvaluatedTime = ts;
+    p.nextEvaluationAt = Math.max(p.exchanges + 1, (long) Math.ceil(p.exchanges * 1.4142));
+    computeSignals(p, ts);
+
+    double contentFisher = 0;
+    double behaviourFisher = 0;
+    int contentK = 0;
+    int behaviourK = 0;
+    boolean calibrated = true;
+    for (int i = 0; i < N; i++) {
+      if (!active[i]) {
+        continue;
+      }
+      Calibrator c = calibrators[i];
+      calibrated &= c.ready();
+      double tail = c.tail(values[i]);
+      tails[i] = tail;
+      if (SIGNALS[i].content()) {
+        contentFisher += EvidenceCombiner.fisher(tail);
+        contentK++;
+      } else {
+        behaviourFisher += EvidenceCombiner.fisher(tail);
+        behaviourK++;
+      }
+    }
+    double pContent = contentCombiner.tail(contentFisher, contentK);
+    double pBehaviour = behaviourCombiner.tail(behaviourFisher, behaviourK);
+
+    Cluster cluster = linker.clusterOf(p.index);
+    boolean reference =
+        !p.allowlisted && p.flaggedAt == Long.MIN_VALUE && (cluster == null || !cluster.alerted());
+    if (reference) {
+      for (int i = 0; i < N; i++) {
+        if (active[i]) {
+          calibrators[i].update(values[i]);
+        }
+      }
+      clusterSizes.update(cluster == null ? 1 : cluster.size());
+      if (calibrated) {
+        if (contentK > 0) {
+          contentCombiner.learn(contentFisher, contentK);
+        }
+        if (behaviourK > 0) {
+          behaviourCombiner.learn(behaviourFisher, behaviourK);
+        }
+      }
+    }
+    linker.evidence(p.index, -Math.log(Math.max(pContent, 1e-300)));
+
+    double pAccount = Math.max(pContent, pBehaviour);
+    pAccount *= pAccount;
+    p.evidence = -Math.log10(Math.max(pAccount, 1e-300));
+    if (calibrated && !p.allowlisted && pAccount <= alpha) {
+      int band = band(pAccount);
+      if (band > p.alertBand) {
+        p.alertBand = band;
+        if (p.flaggedAt == Long.MIN_VALUE) {
+          p.flaggedAt = ts;
+        }
+        out = add(out, accountAlert(p, ts, 1.0 - pAccount));
+      }
+    }
+    if (cluster != null) {
+      out = evaluateCluster(cluster, ts, out);
+    }
+    return out;
+  }
+
+  private void computeSignals(AccountProfile p, long now) {
+    Arrays.fill(active, false);
+    long n = p.exchanges;
+    double last24h = p.hourly.count(now);
+
+    // rate against own baseline: earlier full days only
+    p.daily.bucketCounts(now, dayCounts);
+    int days = 0;
+    long firstDay = p.firstSeen / AccountProfile.DAY;
+    long today = now / AccountProfile.DAY;
+    for (int d = 0; d < dayCounts.length - 1; d++) {
+      long day = today - (dayCounts.length - 1 - d);
+      if (day > firstDay) {
+        scratch[days++] = dayCounts[d];
+      }
+    }
+    if (days >= Signal.RATE_VS_BASELINE.minExchanges()) {
+      Arrays.sort(scratch, 0, days);
+      double median =
+          (days & 1) == 1 ? scratch[days / 2] : 0.5 * (scratch[days / 2 - 1] + scratch[days / 2]);
+      double logTail = TailProbabilities.logPoissonUpperTail((long) last24h, Math.max(1.0, median));
+      set(Signal.RATE_VS_BASELINE, -logTail / LN10);
+    }
+    if (n >= Signal.RATE_VS_POPULATION.minExchanges()) {
+      set(Signal.RATE_VS_POPULATION, Math.log1p(last24h));
+    }
+    if (n >= Signal.OUTPUT_HARVEST.minExchanges()) {
+      set(Signal.OUTPUT_HARVEST, Math.log1p(p.outputTokens / (double) n));
+    }
+    double prior = 5.0;
+    if (n >= Signal.REASONING_SHARE.minExchanges()) {
+      double p0 = exchanges == 0 ? 0 : reasoningTotal / (double) exchanges;
+      set(Signal.REASONING_SHARE, (p.reasoning + prior * p0) / (n + prior));
+    }
+    if (n >= Signal.CAPABILITY_CONCENTRATION.minExchanges()) {
+      double h0 = exchanges == 0 ? 0 : highValueTotal / (double) exchanges;
+      set(Signal.CAPABILITY_CONCENTRATION, (p.highValue + prior * h0) / (n + prior));
+    }
+    if (n >= Signal.TEMPLATE_STRUCTURE.minExchanges() && !p.templates.isEmpty()) {
+      double prompts = Math.min(n, p.prompts.estimate());
+      double templates = Math.max(1.0, p.templates.estimate());
+      double unique = prompts / n;
+      set(Signal.TEMPLATE_STRUCTURE, unique * Math.log1p(prompts / templates));
+    }
+    if (n >= Signal.TIMING_REGULARITY.minExchanges()) {
+      set(Signal.TIMING_REGULARITY, -p.gaps.burstiness());
+    }
+    if (n >= Signal.ROUND_THE_CLOCK.minExchanges()) {
+      set(Signal.ROUND_THE_CLOCK, p.hours.entropy());
+    }
+    if (n >= Signal.INFRASTRUCTURE_SPREAD.minExchanges() && !p.ips.isEmpty()) {
+      double ips = Math.min(n, p.ips.estimate());
+      set(Signal.INFRASTRUCTURE_SPREAD, ips / n * Math.log1p(p.asns.estimate()));
+    }
+    if (n >= Signal.MODEL_PIVOT.minExchanges() && p.earlyModelHash != 0) {
+      set(Signal.MODEL_PIVOT, p.pivot.mean());
+    }
+  }
+
+  private void set(Signal s, double v) {
+    if (Double.isFinite(v)) {
+      values[s.ordinal()] = v;
+      active[s.ordinal()] = true;
+    }
+  }
+
+  private List<Alert> evaluateCluster(Cluster c, long ts, List<Alert> out) {
+    int m = c.evaluatedMembers;
+    if (c.size() < 2 || m < 2 || !clusterSizes.ready()) {
+      return out;
+    }
+    int effective = Math.min(m, config.maxEffectiveMembers());
+    double meanLn = Math.max(0, c.evidenceSum / m);
+    double pMembers = Gamma.regularizedGammaQ(effective, meanLn * effective);
+    double pCoordination = c.singleDeclaredOrg() ? 1.0 : clusterSizes.tail(c.size());
+    double pCluster = Math.max(pMembers, pCoordination);
+    pCluster *= pCluster;
+    if (pCluster > alpha) {
+      return out;
+    }
+    int band = band(pCluster);
+    boolean grown = c.alerted() && c.size() >= 2 * c.alertedSize;
+    if (band <= c.alertBand && !grown) {
+      return out;
+    }
+    List<String> members = new ArrayList<>(c.size());
+    boolean anyMonitored = false;
+    for (int i = 0; i < c.size(); i++) {
+      int idx = c.member(i);
+      String id = idsByIndex[idx];
+      members.add(id);
+      AccountProfile mp = profiles.get(id);
+      if (mp != null) {
+        if (!mp.allowlisted) {
+          anyMonitored = true;
+          if (mp.flaggedAt == Long.MIN_VALUE) {
+            mp.flaggedAt = ts;
+          }
+        }
+      } else {
+        anyMonitored = true;
+      }
+    }
+    if (!anyMonitored) {
+      return out;
+    }
+    c.alertBand = Math.max(c.alertBand, band);
+    c.alertedSize = c.size();
+    if (c.alertedAt == Long.MIN_VALUE) {
+      c.alertedAt = ts;
+    }
+    clusterAlerts++;
+    Map<String, List<String>> shared = new LinkedHashMap<>();
+    c.indicators().forEach((kind, vs) -> shared.put(kind.wireName(), List.copyOf(vs)));
+    List<String> reasons = new ArrayList<>(3);
+    reasons.add(
+        String.format(
+            Locale.ROOT,
+            "%d accounts are joined by rare shared keys (%s); only %s of accounts are in a group"
+                + " this large.",
+            c.size(),
+            String.join(", ", shared.keySet()),
+            percent(pCoordination)));
+    reasons.add(
+        String.format(
+            Locale.ROOT,
+            "Its members' requests look like extraction: mean content evidence %.1f nats against"
+                + " 1.0 for ordinary accounts.",
+            meanLn));
+    if (c.singleDeclaredOrg()) {
+      reasons.add("All members declare one organisation, so coordination alone is not counted.");
+    }
+    String clusterId = "cluster-" + idsByIndex[c.id()];
+    out =
+        add(
+            out,
+            new ClusterAlert(
+                "cluster:" + idsByIndex[c.id()] + ":" + c.alertBand + ":" + c.size(),
+                clusterId,
+                members,
+                ts,
+                clamp(1.0 - pCluster),
+                c.exchanges,
+                shared,
+                reasons));
+    return out;
+  }
+
+  private AccountAlert accountAlert(AccountProfile p, long ts, double score) {
+    accountAlerts++;
+    Map<String, Double> signals = new LinkedHashMap<>();
+    List<Integer> strongest = new ArrayList<>();
+    for (int i = 0; i < N; i++) {
+      if (active[i]) {
+        signals.put(SIGNALS[i].wireName(), round(values[i]));
+        strongest.add(i);
+      }
+    }
+    strongest.sort((a, b) -> Double.compare(tails[a], tails[b]));
+    List<String> reasons = new ArrayList<>(4);
+    for (int k = 0; k < Math.min(4, strongest.size()); k++) {
+      int i = strongest.get(k);
+      if (tails[i] < 0.05) {
+        reasons.add(SignalText.reason(SIGNALS[i], values[i], tails[i], p));
+      }
+    }
+    return new AccountAlert(
+        "account:" + p.accountId + ":" + p.alertBand,
+        p.accountId,
+        ts,
+        clamp(score),
+        p.exchanges,
+        signals,
+        reasons);
+  }
+
+  private AccountAlert linkedAccountAlert(AccountProfile p, Cluster c, long ts) {
+    accountAlerts++;
+    p.flaggedAt = ts;
+    p.alertBand = Math.max(p.alertBand, 1);
+    Set<String> kinds = new HashSet<>();
+    c.indicators().keySet().forEach(k -> kinds.add(k.wireName()));
+    List<String> reasons =
+        List.of(
+            String.format(
+                Locale.ROOT,
+                "Linked to flagged cluster %s (%d accounts) by a rare shared key (%s) on its %s"
+                    + " exchange.",
+                "cluster-" + idsByIndex[c.id()],
+                c.size(),
+                String.join(", ", new java.util.TreeSet<>(kinds)),
+                ordinal(p.exchanges)));
+    return new AccountAlert(
+        "account:" + p.accountId + ":linked",
+        p.accountId,
+        ts,
+        clamp(1.0 - alpha),
+        p.exchanges,
+        Map.of("cluster_size", (double) c.size()),
+        reasons);
+  }
+
+  private int band(double p) {
+    return 1 + (int) Math.floor(Math.log10(alpha / Math.max(p, 1e-300)));
+  }
+
+  private static List<Alert> add(List<Alert> out, Alert a) {
+    List<Alert> list = out.isEmpty() ? new ArrayList<>(2) : out;
+    list.add(a);
+    return list;
+  }
+
+  private static double clamp(double s) {
+    return Math.min(1.0, Math.max(0.0, s));
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1e4) / 1e4;
+  }
+
+  static String percent(double p) {
+    double pct = p * 100;
+    if (pct >= 1) {
+      return String.format(Locale.ROOT, "%.0f%%", pct);
+    }
+    if (pct >= 0.01) {
+      return String.format(Locale.ROOT, "%.2f%%", pct);
+    }
+    return "less than 0.01%";
+  }
+
+  private static String ordinal(long n) {
+    long mod100 = n % 100;
+    String suffix =
+        (mod100 >= 11 && mod100 <= 13)
+            ? "th"
+            : switch ((int) (n % 10)) {
+              case 1 -> "st";
+              case 2 -> "nd";
+              case 3 -> "rd";
+              default -> "th";
+            };
+    return n + suffix;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // read-only state for tools, metrics and tests
+
+  /**
+   * Explains an account's current standing: every active signal with its value and population tail
+   * probability, each group's combined probability, and whether it is flagged. Recomputes the
+   * signals as of the account's last exchange; does not change any state the detector learns from.
+   * Returns null for an unknown (or evicted) account.
+   */
+  public AccountExplanation explain(String accountId) {
+    AccountProfile p = profiles.get(accountId);
+    if (p == null) {
+      return null;
+    }
+    computeSignals(p, p.lastSeen);
+    Map<String, Double> signalValues = new LinkedHashMap<>();
+    Map<String, Double> signalTails = new LinkedHashMap<>();
+    double cf = 0;
+    double bf = 0;
+    int ck = 0;
+    int bk = 0;
+    for (int i = 0; i < N; i++) {
+      if (!active[i]) {
+        continue;
+      }
+      double tail = calibrators[i].tail(values[i]);
+      signalValues.put(SIGNALS[i].wireName(), values[i]);
+      signalTails.put(SIGNALS[i].wireName(), tail);
+      if (SIGNALS[i].content()) {
+        cf += EvidenceCombiner.fisher(tail);
+        ck++;
+      } else {
+        bf += EvidenceCombiner.fisher(tail);
+        bk++;
+      }
+    }
+    Cluster c = linker.clusterOf(p.index);
+    return new AccountExplanation(
+        accountId,
+        p.exchanges,
+        signalValues,
+        signalTails,
+        contentCombiner.tail(cf, ck),
+        behaviourCombiner.tail(bf, bk),
+        c == null ? 1 : c.size(),
+        c != null && c.alerted(),
+        p.flaggedAt == Long.MIN_VALUE ? -1 : p.flaggedAt);
+  }
+
+  /** Exchanges observed. */
+  public long exchanges() {
+    return exchanges;
+  }
+
+  /** Accounts with a live profile. */
+  public int liveAccounts() {
+    return profiles.size();
+  }
+
+  /** Profiles evicted after the idle time, and because of the hard cap. */
+  public long evictedIdle() {
+    return evictedIdle;
+  }
+
+  public long evictedByCap() {
+    return evictedCap;
+  }
+
+  public long accountAlerts() {
+    return accountAlerts;
+  }
+
+  public long clusterAlerts() {
+    return clusterAlerts;
+  }
+
+  /** Link keys dropped because the key table was full. */
+  public long evictedKeys() {
+    return linker.evictedKeys();
+  }
+
+  /** The configuration this detector runs with. */
+  public DetectorConfig config() {
+    return config;
+  }
+
+  /** Small registry of when each model was first seen in the stream. */
+  static final class ModelRegistry {
+    private long[] hashes = new long[16];
+    private long[] firstSeen = new long[16];
+    private int size;
+
+    long firstSeen(long model, long ts) {
+      for (int i = 0; i < size; i++) {
+        if (hashes[i] == model) {
+          if (ts < firstSeen[i]) {
+            firstSeen[i] = ts;
+          }
+          return firstSeen[i];
+        }
+      }
+      if (size == hashes.length) {
+        if (size >= 4096) {
+          return Long.MIN_VALUE; // a flood of made-up model names is not a pivot signal
+        }
+        hashes = Arrays.copyOf(hashes, size * 2);
+        firstSeen = Arrays.copyOf(firstSeen, size * 2);
+      }
+      hashes[size] = model;
+      firstSeen[size] = ts;
+      size++;
+      return ts;
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package io.distillwatch.core.detect;
+
+/**
+ * The named per-account signals of extraction, in two groups: content (what is asked for) and
+ * behaviour (how it is sent). See {@code docs/signals.md} for how each can be evaded.
+ *
+ * <p>The named per-account signals of extraction. Each is a number computed from the account's
+ * bounded profile; the detector turns it into a tail probability against the population's learned
+ * distribution of the same signal (see {@code Calibrator}), so no signal carries a magic threshold.
+ *
+ * <p>A signal whose prerequisites are not met yet (too few exchanges, no history) contributes no
+ * evidence rather than a guess.
+ */
+public enum Signal {
+  /**
+   * Exchanges in the last 24 hours against the account's own baseline (median of its earlier days),
+   * as {@code -log10} of a Poisson upper tail. Why: a harvesting run is a step change in an
+   * established account's volume. Needs three earlier days.
+   */
+  RATE_VS_BASELINE("rate_vs_baseline", 3, false, 1.0),
+  /**
+   * {@code log(1 + exchanges per active day)}. Why: extraction needs volume; compared with the
+   * population, not with a fixed per-key limit that hydra accounts stay under.
+   */
+  RATE_VS_POPULATION("rate_vs_population", 8, false, 0.5),
+  /**
+   * Mean output tokens per exchange, log scale. Why: a distiller pays for completions, so it asks
+   * for long ones; most users' answers are short.
+   */
+  OUTPUT_HARVEST("output_harvest", 8, true, 0.25),
+  /**
+   * Share of exchanges whose prompt asks for step-by-step reasoning, smoothed towards the
+   * population share. Why: chain-of-thought is the prize of a reasoning-trace campaign.
+   */
+  REASONING_SHARE("reasoning_share", 8, true, 0.05),
+  /**
+   * Share of high-value capabilities (coding, agentic, reasoning, tool use), smoothed towards the
+   * population's mix. Why: campaigns target what is expensive to train, not small talk.
+   */
+  CAPABILITY_CONCENTRATION("capability_concentration", 8, true, 0.05),
+  /**
+   * Distinct prompts per distinct template, times the share of prompts that are new. Why: a
+   * campaign fills a few templates with many variables; people write free-form prompts, and CI bots
+   * replay the same prompts.
+   */
+  TEMPLATE_STRUCTURE("template_structure", 16, true, 0.25),
+  /**
+   * Negated burstiness of inter-arrival gaps ({@code (mu - sigma) / (mu + sigma)}): near 1 for a
+   * scheduler, near 0 for Poisson, negative for human bursts. Why: scripted harvesting is paced.
+   */
+  TIMING_REGULARITY("timing_regularity", 16, false, 0.05),
+  /**
+   * Normalised entropy of the hour-of-day histogram. Why: people sleep; a harvesting fleet runs
+   * round the clock.
+   */
+  ROUND_THE_CLOCK("round_the_clock", 24, false, 0.05),
+  /**
+   * Distinct IPs per exchange times {@code log(1 + distinct ASNs)}. Why: proxy networks rotate
+   * addresses across many networks; a person or a NAT uses few.
+   */
+  INFRASTRUCTURE_SPREAD("infrastructure_spread", 8, false, 0.1),
+  /**
+   * Share of the account's exchanges on a model it adopted within two days of the model's first
+   * appearance in the population. Why: campaigns move onto a new release at once; people adopt
+   * gradually.
+   */
+  MODEL_PIVOT("model_pivot", 8, true, 0.05);
+
+  private static final Signal[] VALUES = values();
+
+  private final String wireName;
+  private final int minExchanges;
+  private final boolean content;
+  private final double scaleFloor;
+
+  Signal(String wireName, int minExchanges, boolean content, double scaleFloor) {
+    this.wireName = wireName;
+    this.minExchanges = minExchanges;
+    this.content = content;
+    this.scaleFloor = scaleFloor;
+  }
+
+  /**
+   * Whether the signal is about what the account asks for (content), as opposed to how it sends it
+   * (behaviour: volume, timing, infrastructure). An account alert needs both kinds of evidence.
+   */
+  public boolean content() {
+    return content;
+  }
+
+  /** The smallest difference in this signal that means anything; floors the tail's scale. */
+  double scaleFloor() {
+    return scaleFloor;
+  }
+
+  /** The name used in alerts' {@code signals} object. */
+  public String wireName() {
+    return wireName;
+  }
+
+  /** Exchanges an account needs before this signal contributes evidence. */
+  public int minExchanges() {
+    return minExchanges;
+  }
+
+  static Signal ofOrdinal(int i) {
+    return VALUES[i];
+  }
+
+  static int count() {
+    return VALUES.length;
+  }
+}

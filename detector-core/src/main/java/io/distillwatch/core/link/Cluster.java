@@ -1,0 +1,120 @@
+package io.distillwatch.core.link;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A set of accounts joined by rare shared keys, with the bookkeeping the detector needs to score
+ * it: members, their summed evidence, exchanges, a common declared organisation, the indicators
+ * that joined them, and its alert state. Mutable; owned by one {@link HydraLinker}.
+ */
+public final class Cluster {
+  /** At most this many distinct values are kept per indicator kind, to bound memory. */
+  static final int MAX_INDICATORS = 8;
+
+  private final int id;
+  private int[] members;
+  private int size;
+  private final EnumMap<LinkKey, List<String>> indicators = new EnumMap<>(LinkKey.class);
+
+  /** Hash of the organisation every member declares; 0 for none, -1 for mixed. */
+  long orgHash;
+
+  /** Sum over evaluated members of their evidence (natural-log scale, {@code -ln p}). */
+  public double evidenceSum;
+
+  /** Members that have been evaluated at least once. */
+  public int evaluatedMembers;
+
+  /** Exchanges made by members since they joined. */
+  public long exchanges;
+
+  /** Highest alert band emitted; 0 = never alerted. */
+  public int alertBand;
+
+  /** Size when last alerted, to alert again only on real growth. */
+  public int alertedSize;
+
+  /** Event time of the first alert, or {@code Long.MIN_VALUE}. */
+  public long alertedAt = Long.MIN_VALUE;
+
+  Cluster(int id, int first, long orgHash) {
+    this.id = id;
+    this.members = new int[4];
+    this.members[0] = first;
+    this.size = 1;
+    this.orgHash = orgHash;
+  }
+
+  /** A stable identifier: the index of the account that founded the cluster. */
+  public int id() {
+    return id;
+  }
+
+  public int size() {
+    return size;
+  }
+
+  /** Account index of the i-th member, {@code 0 <= i < size()}. */
+  public int member(int i) {
+    return members[i];
+  }
+
+  /** Whether every member declares one and the same organisation. */
+  public boolean singleDeclaredOrg() {
+    return orgHash != 0 && orgHash != -1;
+  }
+
+  public boolean alerted() {
+    return alertBand > 0;
+  }
+
+  /** Shared indicator values by kind, insertion ordered; read-only view. */
+  public Map<LinkKey, List<String>> indicators() {
+    return java.util.Collections.unmodifiableMap(indicators);
+  }
+
+  void addIndicator(LinkKey kind, String value) {
+    if (value == null) {
+      return;
+    }
+    List<String> values = indicators.computeIfAbsent(kind, k -> new ArrayList<>(2));
+    if (values.size() < MAX_INDICATORS && !values.contains(value)) {
+      values.add(value);
+    }
+  }
+
+  /** Absorbs the other cluster's members and bookkeeping (the other is discarded). */
+  void absorb(Cluster other) {
+    if (size + other.size > members.length) {
+      members = java.util.Arrays.copyOf(members, Math.max(size + other.size, members.length * 2));
+    }
+    System.arraycopy(other.members, 0, members, size, other.size);
+    size += other.size;
+    evidenceSum += other.evidenceSum;
+    evaluatedMembers += other.evaluatedMembers;
+    exchanges += other.exchanges;
+    if (orgHash != other.orgHash) {
+      orgHash = -1;
+    }
+    alertBand = Math.max(alertBand, other.alertBand);
+    alertedSize = Math.max(alertedSize, other.alertedSize);
+    if (other.alertedAt != Long.MIN_VALUE
+        && (alertedAt == Long.MIN_VALUE || other.alertedAt < alertedAt)) {
+      alertedAt = other.alertedAt;
+    }
+    other.indicators.forEach((k, vs) -> vs.forEach(v -> addIndicator(k, v)));
+  }
+
+  void addSingle(int account, long memberOrg) {
+    if (size == members.length) {
+      members = java.util.Arrays.copyOf(members, members.length * 2);
+    }
+    members[size++] = account;
+    if (orgHash != memberOrg) {
+      orgHash = -1;
+    }
+  }
+}

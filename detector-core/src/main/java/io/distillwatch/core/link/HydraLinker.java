@@ -1,0 +1,409 @@
+package io.distillwatch.core.link;
+
+import io.distillwatch.core.sketch.Hash64;
+import io.distillwatch.core.sketch.HyperLogLog;
+import java.util.Arrays;
+
+/**
+ * Links accounts that behave as one operator ("hydra clusters"). Accounts are dense integer
+ * indices; each exchange reports the keys it carries ({@link #observe}); accounts that share a
+ * joining key rare enough across the whole population are merged into one {@link Cluster}
+ * (union-find).
+ *
+ * <p>Rarity is what keeps legitimate crowds apart: a key used by more than {@code cap(kind) =
+ * max(minAccounts, fraction * liveAccounts)} distinct accounts links nobody, so an IDE's system
+ * prompt shared by thousands of developers, or a university NAT, never joins them. Distinct
+ * accounts per key are counted with a small HyperLogLog, created only once a second account uses
+ * the key (most keys have one user and cost one table slot).
+ *
+ * <p>Implementation notes: keys live in an open-addressing table of parallel primitive arrays
+ * (linear probing, power-of-two capacity) bounded by {@code maxKeys}; when it fills, it is rebuilt
+ * keeping shared keys (used by two or more accounts) first and then the most recently seen, and the
+ * dropped keys are counted in {@link #evictedKeys()}. Union by size with path halving keeps {@link
+ * #find} near O(1); clusters are created lazily, so a singleton account costs 12 bytes here. Not
+ * thread-safe.
+ */
+public final class HydraLinker {
+  private static final int DF_PRECISION = 5;
+  private static final double LOAD = 0.6;
+
+  private final int maxKeys;
+  private final int[] minAccounts = new int[LinkKey.values().length];
+  private final double[] fraction = new double[LinkKey.values().length];
+
+  // union-find over account indices
+  private int[] parent = new int[1024];
+  private long[] orgOf = new long[1024];
+  private Cluster[] clusters = new Cluster[1024];
+  private double[] evidenceOf = new double[1024];
+  private long[] exchangesOf = new long[1024];
+  private int accounts;
+  private long liveAccounts;
+
+  // key table
+  private long[] keys;
+  private int[] anchors;
+  private long[] lastSeen;
+  private HyperLogLog[] distinct;
+  private int size;
+  private int mask;
+  private long evictedKeys;
+  private long unions;
+
+  private HydraLinker(Builder b) {
+    this.maxKeys = b.maxKeys;
+    System.arraycopy(b.minAccounts, 0, minAccounts, 0, minAccounts.length);
+    System.arraycopy(b.fraction, 0, fraction, 0, fraction.length);
+    allocate(1024);
+  }
+
+  /** A builder with documented defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Registers a new account and returns its index (indices are dense, from 0).
+   *
+   * @param orgHash hash of its declared organisation, 0 if none
+   */
+  public int register(long orgHash) {
+    int a = accounts++;
+    if (a == parent.length) {
+      int n = parent.length * 2;
+      parent = Arrays.copyOf(parent, n);
+      orgOf = Arrays.copyOf(orgOf, n);
+      clusters = Arrays.copyOf(clusters, n);
+      evidenceOf = Arrays.copyOf(evidenceOf, n);
+      exchangesOf = Arrays.copyOf(exchangesOf, n);
+    }
+    parent[a] = a;
+    orgOf[a] = orgHash;
+    evidenceOf[a] = Double.NaN;
+    return a;
+  }
+
+  /** Counts one exchange of the account, towards its cluster's total. */
+  public void exchange(int account) {
+    exchangesOf[account]++;
+    Cluster c = clusters[find(account)];
+    if (c != null) {
+      c.exchanges++;
+    }
+  }
+
+  /**
+   * Sets the account's current evidence (natural-log scale, {@code -ln p}), keeping its cluster's
+   * sum of member evidence up to date.
+   */
+  public void evidence(int account, double lnEvidence) {
+    double old = evidenceOf[account];
+    evidenceOf[account] = lnEvidence;
+    Cluster c = clusters[find(account)];
+    if (c != null) {
+      if (Double.isNaN(old)) {
+        c.evaluatedMembers++;
+        c.evidenceSum += lnEvidence;
+      } else {
+        c.evidenceSum += lnEvidence - old;
+      }
+    }
+  }
+
+  /** The account's current evidence, NaN if never evaluated. */
+  public double evidence(int account) {
+    return evidenceOf[account];
+  }
+
+  /** Tells the linker how many accounts are live, for the relative rarity caps. */
+  public void liveAccounts(long live) {
+    this.liveAccounts = live;
+  }
+
+  /** Distinct accounts above which a key of this kind links nobody. */
+  public double cap(LinkKey kind) {
+    int k = kind.ordinal();
+    return Math.max(minAccounts[k], fraction[k] * liveAccounts);
+  }
+
+  /**
+   * Records that {@code account} used a key at event time {@code ts}. Joins the account to the
+   * key's first user when the kind joins and the key is rare enough; records the key as a shared
+   * indicator of the cluster when both are already in one.
+   *
+   * @param keyHash the key's 64-bit hash; 0 means absent and is ignored
+   * @param value the key as text, kept only as a shared indicator
+   * @return true if the account's cluster changed
+   */
+  public boolean observe(int account, LinkKey kind, long keyHash, String value, long ts) {
+    if (keyHash == 0) {
+      return false;
+    }
+    long key = Hash64.mix(keyHash + 0x9E3779B97F4A7C15L * (kind.ordinal() + 1));
+    if (key == 0) {
+      key = 1;
+    }
+    int slot = slotOf(key);
+    if (keys[slot] == 0) {
+      insertAt(slot, key, account, ts);
+      return false;
+    }
+    lastSeen[slot] = Math.max(lastSeen[slot], ts);
+    int anchor = anchors[slot];
+    if (anchor == account) {
+      return false;
+    }
+    HyperLogLog df = distinct[slot];
+    if (df == null) {
+      df = new HyperLogLog(DF_PRECISION);
+      df.add(Hash64.hash((long) anchor));
+      distinct[slot] = df;
+    }
+    df.add(Hash64.hash((long) account));
+    if (kind.joins()) {
+      if (df.estimate() <= cap(kind) && find(account) != find(anchor)) {
+        union(account, anchor);
+        Cluster c = clusters[find(account)];
+        c.addIndicator(kind, value);
+        return true;
+      }
+      return false;
+    }
+    int root = find(account);
+    if (root == find(anchor) && clusters[root] != null) {
+      clusters[root].addIndicator(kind, value);
+    }
+    return false;
+  }
+
+  /** Estimated distinct accounts that used a key; 0 if unknown. */
+  public double distinctAccounts(LinkKey kind, long keyHash) {
+    if (keyHash == 0) {
+      return 0;
+    }
+    long key = Hash64.mix(keyHash + 0x9E3779B97F4A7C15L * (kind.ordinal() + 1));
+    if (key == 0) {
+      key = 1;
+    }
+    int slot = slotOf(key);
+    if (keys[slot] == 0) {
+      return 0;
+    }
+    return distinct[slot] == null ? 1 : distinct[slot].estimate();
+  }
+
+  /** Whether a key of this kind is used by more accounts than its cap (links nobody). */
+  public boolean common(LinkKey kind, long keyHash) {
+    return distinctAccounts(kind, keyHash) > cap(kind);
+  }
+
+  /** The representative of the account's cluster (the account itself when alone). */
+  public int find(int account) {
+    int[] p = parent;
+    int a = account;
+    while (p[a] != a) {
+      p[a] = p[p[a]];
+      a = p[a];
+    }
+    return a;
+  }
+
+  /** The account's cluster, or null while it is linked to nobody. */
+  public Cluster clusterOf(int account) {
+    return clusters[find(account)];
+  }
+
+  /** Registered accounts. */
+  public int accounts() {
+    return accounts;
+  }
+
+  /** Keys currently held. */
+  public int keys() {
+    return size;
+  }
+
+  /** Keys dropped because the table was full. */
+  public long evictedKeys() {
+    return evictedKeys;
+  }
+
+  /** Unions performed. */
+  public long unions() {
+    return unions;
+  }
+
+  private void union(int a, int b) {
+    int ra = find(a);
+    int rb = find(b);
+    if (ra == rb) {
+      return;
+    }
+    Cluster ca = clusterFor(ra);
+    Cluster cb = clusterFor(rb);
+    if (ca.size() < cb.size()) {
+      int t = ra;
+      ra = rb;
+      rb = t;
+      Cluster tc = ca;
+      ca = cb;
+      cb = tc;
+    }
+    parent[rb] = ra;
+    ca.absorb(cb);
+    clusters[rb] = null;
+    unions++;
+  }
+
+  private Cluster clusterFor(int root) {
+    Cluster c = clusters[root];
+    if (c == null) {
+      c = new Cluster(root, root, orgOf[root]);
+      c.exchanges = exchangesOf[root];
+      if (!Double.isNaN(evidenceOf[root])) {
+        c.evaluatedMembers = 1;
+        c.evidenceSum = evidenceOf[root];
+      }
+      clusters[root] = c;
+    }
+    return c;
+  }
+
+  private int slotOf(long key) {
+    int i = (int) (key ^ (key >>> 32)) & mask;
+    while (keys[i] != 0 && keys[i] != key) {
+      i = (i + 1) & mask;
+    }
+    return i;
+  }
+
+  private void insertAt(int slot, long key, int account, long ts) {
+    keys[slot] = key;
+    anchors[slot] = account;
+    lastSeen[slot] = ts;
+    size++;
+    if (size > keys.length * LOAD) {
+      growOrEvict();
+    }
+  }
+
+  private void allocate(int capacity) {
+    keys = new long[capacity];
+    anchors = new int[capacity];
+    lastSeen = new long[capacity];
+    distinct = new HyperLogLog[capacity];
+    mask = capacity - 1;
+    size = 0;
+  }
+
+  /** Slow path: double the table while under {@code maxKeys}, else rebuild keeping the best. */
+  private void growOrEvict() {
+    long[] oldKeys = keys;
+    int[] oldAnchors = anchors;
+    long[] oldSeen = lastSeen;
+    HyperLogLog[] oldDistinct = distinct;
+    int n = size;
+    if (n < maxKeys) {
+      allocate(keys.length * 2);
+      for (int i = 0; i < oldKeys.length; i++) {
+        if (oldKeys[i] != 0) {
+          reinsert(oldKeys[i], oldAnchors[i], oldSeen[i], oldDistinct[i]);
+        }
+      }
+      return;
+    }
+    // Full: keep half the budget, shared keys before single-user ones, most recent first.
+    int keep = maxKeys / 2;
+    long[] sharedSeen = new long[n];
+    long[] singleSeen = new long[n];
+    int shared = 0;
+    int singles = 0;
+    for (int i = 0; i < oldKeys.length; i++) {
+      if (oldKeys[i] != 0) {
+        if (oldDistinct[i] != null) {
+          sharedSeen[shared++] = oldSeen[i];
+        } else {
+          singleSeen[singles++] = oldSeen[i];
+        }
+      }
+    }
+    long sharedCutoff = cutoff(sharedSeen, shared, Math.min(shared, keep));
+    long singleCutoff = cutoff(singleSeen, singles, Math.max(0, keep - shared));
+    allocate(oldKeys.length);
+    for (int i = 0; i < oldKeys.length; i++) {
+      if (oldKeys[i] != 0) {
+        long cut = oldDistinct[i] != null ? sharedCutoff : singleCutoff;
+        if (oldSeen[i] >= cut && size < keep) {
+          reinsert(oldKeys[i], oldAnchors[i], oldSeen[i], oldDistinct[i]);
+        } else {
+          evictedKeys++;
+        }
+      }
+    }
+  }
+
+  /** The smallest last-seen time among the {@code keep} most recent of {@code n} values. */
+  private static long cutoff(long[] seen, int n, int keep) {
+    if (keep >= n) {
+      return Long.MIN_VALUE;
+    }
+    if (keep == 0) {
+      return Long.MAX_VALUE;
+    }
+    Arrays.sort(seen, 0, n);
+    return seen[n - keep];
+  }
+
+  private void reinsert(long key, int anchor, long seen, HyperLogLog df) {
+    int slot = slotOf(key);
+    keys[slot] = key;
+    anchors[slot] = anchor;
+    lastSeen[slot] = seen;
+    distinct[slot] = df;
+    size++;
+  }
+
+  /** Builder of {@link HydraLinker}. */
+  public static final class Builder {
+    private int maxKeys = 1 << 22;
+    private final int[] minAccounts = new int[LinkKey.values().length];
+    private final double[] fraction = new double[LinkKey.values().length];
+
+    private Builder() {
+      // Defaults: a payment instrument may fund up to 100 accounts, or 2% of the live population,
+      // before it is too common to mean anything; a template-set band up to 20 accounts or 0.5%.
+      // Non-joining kinds use the same rule only to decide what is "common".
+      Arrays.fill(minAccounts, 20);
+      Arrays.fill(fraction, 0.005);
+      minAccounts[LinkKey.PAYMENT.ordinal()] = 100;
+      fraction[LinkKey.PAYMENT.ordinal()] = 0.02;
+    }
+
+    /** Most keys held at once (default 4,194,304); older single-user keys are evicted first. */
+    public Builder maxKeys(int maxKeys) {
+      if (maxKeys < 1024) {
+        throw new IllegalArgumentException("maxKeys must be >= 1024, was " + maxKeys);
+      }
+      this.maxKeys = maxKeys;
+      return this;
+    }
+
+    /** The rarity cap of a kind: {@code max(minAccounts, fraction * liveAccounts)}. */
+    public Builder cap(LinkKey kind, int minAccounts, double fraction) {
+      if (minAccounts < 2 || fraction < 0 || fraction > 1) {
+        throw new IllegalArgumentException(
+            "cap needs minAccounts >= 2 and fraction in [0, 1], was "
+                + minAccounts
+                + ", "
+                + fraction);
+      }
+      this.minAccounts[kind.ordinal()] = minAccounts;
+      this.fraction[kind.ordinal()] = fraction;
+      return this;
+    }
+
+    public HydraLinker build() {
+      return new HydraLinker(this);
+    }
+  }
+}
