@@ -9,7 +9,7 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  * offset  size  field
- *   0      1    format version (currently 1)
+ *   0      1    format version, per family (HyperLogLog: 2, older 1 still read; others: 1)
  *   1      1    family id: 1 HyperLogLog, 2 CountMinSketch, 3 SpaceSaving, 4 MinHash
  *   2      ..   family parameters, then payload (drawn in each family's class)
  *   n-4    4    CRC32C of bytes [0, n-4)
@@ -32,9 +32,14 @@ final class SketchBytes {
 
   /** A little-endian buffer with the header written and room for the body and checksum. */
   static ByteBuffer writer(byte family, int bodyBytes) {
+    return writer(family, VERSION, bodyBytes);
+  }
+
+  /** As {@link #writer(byte, int)} for a family whose format has moved past version 1. */
+  static ByteBuffer writer(byte family, byte version, int bodyBytes) {
     ByteBuffer buf = ByteBuffer.allocate(HEADER + bodyBytes + CHECKSUM);
     buf.order(ByteOrder.LITTLE_ENDIAN);
-    buf.put(VERSION).put(family);
+    buf.put(version).put(family);
     return buf;
   }
 
@@ -54,6 +59,16 @@ final class SketchBytes {
    * The checksum is verified separately by {@link #verify} once the expected length is known.
    */
   static ByteBuffer reader(byte[] bytes, byte family, String name, int minBodyBytes) {
+    return reader(bytes, family, name, minBodyBytes, VERSION);
+  }
+
+  /**
+   * As {@link #reader(byte[], byte, String, int)}, accepting every format version from 1 to {@code
+   * newestVersion}; the caller dispatches on {@code bytes[0]} and must check the version-specific
+   * length (with {@link #verify}) before reading past {@code minBodyBytes}.
+   */
+  static ByteBuffer reader(
+      byte[] bytes, byte family, String name, int minBodyBytes, byte newestVersion) {
     if (bytes == null) {
       throw new SketchFormatException(name + ": bytes are null");
     }
@@ -70,9 +85,13 @@ final class SketchBytes {
       throw new SketchFormatException(
           name + ": wrong family id " + bytes[1] + ", expected " + family);
     }
-    if (bytes[0] != VERSION) {
+    if (bytes[0] < 1 || bytes[0] > newestVersion) {
       throw new SketchFormatException(
-          name + ": unsupported format version " + bytes[0] + ", this code reads " + VERSION);
+          name
+              + ": unsupported format version "
+              + bytes[0]
+              + ", this code reads "
+              + (newestVersion == 1 ? "1" : "1 to " + newestVersion));
     }
     ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     buf.position(HEADER);

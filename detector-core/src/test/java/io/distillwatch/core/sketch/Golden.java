@@ -1,13 +1,17 @@
 package io.distillwatch.core.sketch;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * The documented inputs behind the golden fixtures in {@code src/test/resources/sketch/golden}.
  * Each sketch gets features {@code Hash64.hash(i)} for i in [0, n), with weight {@code 1 + i % 3}
- * where weights apply. Regenerate ONLY for a new format version (add files, never overwrite):
+ * where weights apply. Regenerate ONLY for a new format version: {@link #main} names each file
+ * after the version byte it holds and never overwrites an existing file, so older fixtures stay as
+ * written (hll-v1.bin predates HyperLogLog format 2; hll-v2.bin is the same input with HIP state):
  * {@code java -cp detector-core/target/test-classes:detector-core/target/classes
  * io.distillwatch.core.sketch.Golden detector-core/src/test/resources/sketch/golden}
  */
@@ -50,14 +54,25 @@ final class Golden {
     return mh;
   }
 
+  /** Writes {@code <name>-v<version>.bin} unless it exists: fixtures are never overwritten. */
+  private static void writeNew(Path dir, String name, byte[] bytes) throws IOException {
+    Path file = dir.resolve(name + "-v" + bytes[0] + ".bin");
+    try {
+      Files.write(file, bytes, StandardOpenOption.CREATE_NEW);
+      System.out.println("wrote " + file);
+    } catch (FileAlreadyExistsException e) {
+      System.out.println("kept existing " + file);
+    }
+  }
+
   public static void main(String[] args) throws IOException {
     Path dir = Path.of(args[0]);
     Files.createDirectories(dir);
-    Files.write(dir.resolve("hll-v1.bin"), hll().toBytes());
-    Files.write(dir.resolve("cms-v1.bin"), cms().toBytes());
-    Files.write(dir.resolve("spacesaving-v1.bin"), spaceSaving().toBytes());
-    Files.write(dir.resolve("minhash-v1.bin"), minHash().toBytes());
-    System.out.println("hll " + hll().estimate());
+    writeNew(dir, "hll", hll().toBytes());
+    writeNew(dir, "cms", cms().toBytes());
+    writeNew(dir, "spacesaving", spaceSaving().toBytes());
+    writeNew(dir, "minhash", minHash().toBytes());
+    System.out.println("hll " + hll().estimate() + " registers " + hll().registerEstimate());
     System.out.println(
         "cms key0 " + cms().estimate(Hash64.hash(0)) + " total " + cms().totalCount());
     System.out.println("ss " + spaceSaving().top(3));

@@ -2,16 +2,20 @@ package io.distillwatch.core.sketch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Bytes written by format version 1 (see {@link Golden} for the inputs) must still decode to the
- * same sketch with the same estimates. The hard-coded values were recorded when the fixtures were
- * written; a change here is a format or estimator change that needs a new version.
+ * Bytes written by every format version (see {@link Golden} for the inputs) must still decode to
+ * the same sketch with the same estimates. The hard-coded values were recorded when the fixtures
+ * were written; a change here is a format or estimator change that needs a new version.
  */
 class GoldenFixturesTest {
 
@@ -22,12 +26,47 @@ class GoldenFixturesTest {
   }
 
   @Test
-  void hyperLogLogV1_decodesToSameSketchAndEstimate() throws IOException {
+  void hyperLogLogV1_decodesToSameRegisters_withRegisterEstimateOnly() throws IOException {
     byte[] bytes = fixture("hll-v1.bin");
+    assertEquals(1, bytes[0]);
+    HyperLogLog hll = HyperLogLog.fromBytes(bytes);
+    assertTrue(Golden.hll().sameRegisters(hll));
+    // Version 1 carries no HIP state: the sketch reads as out of order and estimates from its
+    // registers, exactly as version-1 code did.
+    assertFalse(hll.usesHipEstimate());
+    assertEquals(1004.1655460970367, hll.estimate(), 1e-9);
+    assertEquals(1004.1655460970367, hll.registerEstimate(), 1e-9);
+    // Re-encoding writes version 2 with the out-of-order flag, which reads back identically.
+    byte[] v2 = hll.toBytes();
+    assertEquals(2, v2[0]);
+    assertEquals(1, v2[3]);
+    assertEquals(hll, HyperLogLog.fromBytes(v2));
+  }
+
+  @Test
+  void hyperLogLogV1_corrupt_throws() throws IOException {
+    byte[] bytes = fixture("hll-v1.bin");
+    for (int bit = 0; bit < bytes.length * 8; bit++) {
+      byte[] flipped = bytes.clone();
+      flipped[bit >>> 3] ^= (byte) (1 << (bit & 7));
+      assertThrows(SketchFormatException.class, () -> HyperLogLog.fromBytes(flipped), "bit " + bit);
+    }
+    for (int len = 0; len < bytes.length; len++) {
+      byte[] cut = Arrays.copyOf(bytes, len);
+      assertThrows(SketchFormatException.class, () -> HyperLogLog.fromBytes(cut), "len " + len);
+    }
+  }
+
+  @Test
+  void hyperLogLogV2_decodesToSameSketchAndBothEstimates() throws IOException {
+    byte[] bytes = fixture("hll-v2.bin");
+    assertEquals(2, bytes[0]);
     HyperLogLog hll = HyperLogLog.fromBytes(bytes);
     assertEquals(Golden.hll(), hll);
     assertArrayEquals(bytes, Golden.hll().toBytes());
-    assertEquals(1004.1655460970367, hll.estimate(), 1e-9);
+    assertTrue(hll.usesHipEstimate());
+    assertEquals(1043.3595032193612, hll.estimate(), 1e-9);
+    assertEquals(1004.1655460970367, hll.registerEstimate(), 1e-9);
   }
 
   @Test
