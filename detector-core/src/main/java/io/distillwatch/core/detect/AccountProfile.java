@@ -44,6 +44,11 @@ final class AccountProfile {
   int highValue;
   int toolUse;
 
+  /** Exchanges whose prompt was new to the whole population, and their output tokens. */
+  int novel;
+
+  long novelOutputTokens;
+
   final SlidingWindow hourly;
   final SlidingWindow daily;
   final HyperLogLog templates;
@@ -53,6 +58,9 @@ final class AccountProfile {
   final InterArrivalStats gaps;
   final HourOfDayHistogram hours;
   final MinHash templateSet;
+
+  /** Distinct templates that were rare (not yet common in the population) when used. */
+  final HyperLogLog rareTemplates;
 
   /** Hash of the model of the account's latest exchange, and when it moved onto it. */
   long modelHash;
@@ -72,6 +80,9 @@ final class AccountProfile {
 
   /** Last combined evidence ({@code -log10} of the combined tail probability). */
   double evidence;
+
+  /** Bin of the account's maximum evidence in the threshold calibration (see there). */
+  int maxBin = ThresholdCalibrator.NONE;
 
   /** Highest alert band emitted for this account; 0 = never alerted. */
   int alertBand;
@@ -94,6 +105,7 @@ final class AccountProfile {
         new InterArrivalStats(),
         new HourOfDayHistogram(),
         new MinHash(MINHASH_BINS),
+        new HyperLogLog(HyperLogLog.MIN_PRECISION),
         new Ewma(12 * HOUR));
   }
 
@@ -109,6 +121,7 @@ final class AccountProfile {
       InterArrivalStats gaps,
       HourOfDayHistogram hours,
       MinHash templateSet,
+      HyperLogLog rareTemplates,
       Ewma pivot) {
     this.accountId = accountId;
     this.index = index;
@@ -121,11 +134,12 @@ final class AccountProfile {
     this.gaps = gaps;
     this.hours = hours;
     this.templateSet = templateSet;
+    this.rareTemplates = rareTemplates;
     this.pivot = pivot;
   }
 
   /** Folds one exchange into the profile; {@code hashes} carries the exchange's key hashes. */
-  void update(Exchange e, KeyHashes hashes) {
+  void update(Exchange e, KeyHashes hashes, boolean novelPrompt) {
     long ts = e.timestamp();
     if (exchanges == 0) {
       firstSeen = ts;
@@ -138,12 +152,17 @@ final class AccountProfile {
     lastSeen = Math.max(lastSeen, ts);
     outputTokens += e.outputTokens();
     inputTokens += e.inputTokens();
-    if (e.reasoningRequested()) {
-      reasoning++;
-    }
-    Category c = e.category();
-    if (c.highValue() || e.toolCalls() > 0) {
-      highValue++;
+    if (novelPrompt) {
+      // The content counters only count what is new to the world: that is what a distiller buys.
+      novel++;
+      novelOutputTokens += e.outputTokens();
+      if (e.reasoningRequested()) {
+        reasoning++;
+      }
+      Category c = e.category();
+      if (c.highValue() || e.toolCalls() > 0) {
+        highValue++;
+      }
     }
     if (e.toolCalls() > 0) {
       toolUse++;
@@ -192,6 +211,8 @@ final class AccountProfile {
     out.writeInt(reasoning);
     out.writeInt(highValue);
     out.writeInt(toolUse);
+    out.writeInt(novel);
+    out.writeLong(novelOutputTokens);
     hourly.writeTo(out);
     daily.writeTo(out);
     writeBytes(out, templates.toBytes());
@@ -201,6 +222,7 @@ final class AccountProfile {
     gaps.writeTo(out);
     hours.writeTo(out);
     writeBytes(out, templateSet.toBytes());
+    writeBytes(out, rareTemplates.toBytes());
     out.writeLong(modelHash);
     out.writeLong(modelAdoptedAt);
     out.writeLong(earlyModelHash);
@@ -209,6 +231,7 @@ final class AccountProfile {
     out.writeLong(lastEvaluatedTime);
     out.writeDouble(evidence);
     out.writeInt(alertBand);
+    out.writeInt(maxBin);
     out.writeLong(flaggedAt);
     out.writeBoolean(allowlisted);
   }
@@ -223,6 +246,8 @@ final class AccountProfile {
     int reasoning = in.readInt();
     int highValue = in.readInt();
     int toolUse = in.readInt();
+    int novel = in.readInt();
+    long novelOutputTokens = in.readLong();
     SlidingWindow hourly = SlidingWindow.readFrom(in);
     SlidingWindow daily = SlidingWindow.readFrom(in);
     HyperLogLog templates = HyperLogLog.fromBytes(readBytes(in));
@@ -232,6 +257,7 @@ final class AccountProfile {
     InterArrivalStats gaps = InterArrivalStats.readFrom(in);
     HourOfDayHistogram hours = HourOfDayHistogram.readFrom(in);
     MinHash templateSet = MinHash.fromBytes(readBytes(in));
+    HyperLogLog rareTemplates = HyperLogLog.fromBytes(readBytes(in));
     long modelHash = in.readLong();
     long modelAdoptedAt = in.readLong();
     long earlyModelHash = in.readLong();
@@ -249,6 +275,7 @@ final class AccountProfile {
             gaps,
             hours,
             templateSet,
+            rareTemplates,
             pivot);
     p.firstSeen = l[0];
     p.lastSeen = l[1];
@@ -260,6 +287,8 @@ final class AccountProfile {
     p.reasoning = reasoning;
     p.highValue = highValue;
     p.toolUse = toolUse;
+    p.novel = novel;
+    p.novelOutputTokens = novelOutputTokens;
     p.modelHash = modelHash;
     p.modelAdoptedAt = modelAdoptedAt;
     p.earlyModelHash = earlyModelHash;
@@ -267,6 +296,7 @@ final class AccountProfile {
     p.lastEvaluatedTime = in.readLong();
     p.evidence = in.readDouble();
     p.alertBand = in.readInt();
+    p.maxBin = in.readInt();
     p.flaggedAt = in.readLong();
     p.allowlisted = in.readBoolean();
     return p;

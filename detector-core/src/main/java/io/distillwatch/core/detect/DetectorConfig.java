@@ -21,6 +21,7 @@ public final class DetectorConfig {
   private final int maxEffectiveMembers;
   private final int lshBands;
   private final int maxLinkKeys;
+  private final int noveltyBits;
   private final Set<String> allowlistedAccounts;
   private final Set<String> allowlistedOrgs;
   private final Map<LinkKey, double[]> linkCaps;
@@ -35,6 +36,7 @@ public final class DetectorConfig {
     this.maxEffectiveMembers = b.maxEffectiveMembers;
     this.lshBands = b.lshBands;
     this.maxLinkKeys = b.maxLinkKeys;
+    this.noveltyBits = b.noveltyBits;
     this.allowlistedAccounts = Set.copyOf(b.allowlistedAccounts);
     this.allowlistedOrgs = Set.copyOf(b.allowlistedOrgs);
     this.linkCaps = new EnumMap<>(b.linkCaps);
@@ -76,6 +78,10 @@ public final class DetectorConfig {
     return lshBands;
   }
 
+  public int noveltyBits() {
+    return noveltyBits;
+  }
+
   public Set<String> allowlistedAccounts() {
     return allowlistedAccounts;
   }
@@ -106,6 +112,7 @@ public final class DetectorConfig {
     private int maxEffectiveMembers = 10;
     private int lshBands = 8;
     private int maxLinkKeys = 1 << 22;
+    private int noveltyBits = 20;
     private Set<String> allowlistedAccounts = Set.of();
     private Set<String> allowlistedOrgs = Set.of();
     private final Map<LinkKey, double[]> linkCaps = new EnumMap<>(LinkKey.class);
@@ -201,6 +208,18 @@ public final class DetectorConfig {
     public Builder linkCap(LinkKey kind, int minAccounts, double fraction) {
       HydraLinker.builder().cap(kind, minAccounts, fraction); // validates
       linkCaps.put(kind, new double[] {minAccounts, fraction});
+      return this;
+    }
+
+    /**
+     * Size of the population-wide memory of recent prompts: {@code 2^bits} sets of four (default
+     * 20: about 4 million prompts in 32 MiB).
+     */
+    public Builder noveltyBits(int bits) {
+      if (bits < 4 || bits > 26) {
+        throw new IllegalArgumentException("noveltyBits must be in 4..26, was " + bits);
+      }
+      this.noveltyBits = bits;
       return this;
     }
 

@@ -1,64 +1,91 @@
 package io.distillwatch.core.detect;
 
-import org.apache.commons.math3.special.Gamma;
+import org.apache.commons.math3.special.Erf;
 
 /**
- * Combines per-signal tail probabilities into one tail probability, allowing for the dependence
- * between signals.
+ * Combines the tail probabilities of a group of signals into one tail probability, allowing for the
+ * dependence between signals and for evidence that points towards innocence.
  *
- * <p>Implementation notes. Fisher's statistic {@code X = -2 sum ln p_i} is chi-squared with {@code
- * 2k} degrees of freedom only when the {@code k} signals are independent; ours are not (volume and
- * output harvest move together), and treating them as independent would flag every heavy user.
- * Brown's method (Brown 1975, "A method for combining non-independent, one-sided tests of
- * significance") keeps the statistic but matches a scaled chi-squared {@code c * chi2(f)} to its
- * actual mean and variance: {@code c = var / (2 mean)}, {@code f = 2 mean^2 / var}. We learn the
- * mean and variance of {@code X} online over the reference population (accounts not flagged),
- * separately for each number of active signals, with Welford's algorithm. Until a bucket has {@code
- * minSamples} the theoretical moments ({@code 2k}, {@code 4k}) stand in, and the learned variance
- * is never allowed below the independent one, so dependence can only make the test more
- * conservative.
+ * <p>Each signal's tail {@code p} becomes a normal score {@code z = Phi^-1(1 - p)} (Stouffer 1949).
+ * Two-sided signals keep their sign, so a human's bursty, daytime rhythm argues against automation;
+ * presence-only signals are truncated at 0 ({@code max(z, 0)}), because a stable IP or a quiet day
+ * is no evidence of innocence for a campaign that is quiet by design. The group's statistic is the
+ * sum of scores, standardised with its mean and variance and read off the normal upper tail.
+ *
+ * <p>Implementation notes. Signals are not independent (volume and output harvest move together),
+ * so the variance of the sum is not the sum of variances. As in Brown's method (Brown 1975) we
+ * learn the actual moments online over the reference population (accounts not flagged), separately
+ * for each number of active signals, with Welford's algorithm; until a bucket has {@code
+ * minSamples} the caller's theoretical moments (independent signals) stand in, and the learned
+ * variance is never allowed below the theoretical one, so dependence can only make the test more
+ * conservative. Per-signal tails are clipped to {@code [1e-4, 1 - 1e-4]} before scoring: no single
+ * signal may decide a group.
  */
 final class EvidenceCombiner {
+  /** Mean and variance of {@code max(Z, 0)} for a standard normal {@code Z}. */
+  static final double TRUNCATED_MEAN = 1.0 / Math.sqrt(2 * Math.PI);
+
+  static final double TRUNCATED_VARIANCE = 0.5 - 1.0 / (2 * Math.PI);
+  static final double MIN_TAIL = 1e-4;
+
   private final int minSamples;
   private final long[] n;
   private final double[] mean;
   private final double[] m2;
 
-  EvidenceCombiner(int maxSignals, int minSamples) {
+  /**
+   * @param buckets how many independent sets of moments to learn (indexed by the caller, e.g. by
+   *     history stratum and number of active signals); bucket 0 means "no signals"
+   */
+  EvidenceCombiner(int buckets, int minSamples) {
     this.minSamples = minSamples;
-    this.n = new long[maxSignals + 1];
-    this.mean = new double[maxSignals + 1];
-    this.m2 = new double[maxSignals + 1];
+    this.n = new long[buckets + 1];
+    this.mean = new double[buckets + 1];
+    this.m2 = new double[buckets + 1];
   }
 
-  /** Records the Fisher statistic of a reference (unflagged) account with {@code k} signals. */
-  void learn(double fisher, int k) {
+  /** The normal score of a tail probability, clipped to about +-3.7. */
+  static double score(double tail, boolean twoSided) {
+    double p = Math.min(1 - MIN_TAIL, Math.max(MIN_TAIL, tail));
+    double z = Math.sqrt(2) * Erf.erfcInv(2 * p);
+    return twoSided ? z : Math.max(0, z);
+  }
+
+  /** Records the score sum of a reference (unflagged) account in moments bucket {@code k}. */
+  void learn(double sum, int k) {
     long count = ++n[k];
-    double delta = fisher - mean[k];
+    double delta = sum - mean[k];
     mean[k] += delta / count;
-    m2[k] += delta * (fisher - mean[k]);
+    m2[k] += delta * (sum - mean[k]);
   }
 
-  /** The combined upper tail probability of a Fisher statistic over {@code k} active signals. */
-  double tail(double fisher, int k) {
+  /**
+   * The combined upper tail probability of a score sum in moments bucket {@code k} (0: no signals,
+   * tail 1), given the sum's mean and variance were the signals independent.
+   */
+  double tail(double sum, int k, double independentMean, double independentVariance) {
     if (k == 0) {
       return 1.0;
     }
-    double mu = 2.0 * k;
-    double var = 4.0 * k;
+    double mu = independentMean;
+    double var = independentVariance;
     if (n[k] >= minSamples) {
-      mu = Math.max(mean[k], 1e-9);
-      var = Math.max(m2[k] / (n[k] - 1), 4.0 * k * mu / (2.0 * k));
+      mu = mean[k];
+      var = Math.max(m2[k] / (n[k] - 1), independentVariance);
     }
-    double c = var / (2.0 * mu);
-    double f = 2.0 * mu * mu / var;
-    if (fisher <= 0) {
-      return 1.0;
-    }
-    return Gamma.regularizedGammaQ(f / 2.0, fisher / (2.0 * c));
+    double z = (sum - mu) / Math.sqrt(var);
+    return 0.5 * Erf.erfc(z / Math.sqrt(2));
   }
 
-  static double fisher(double p) {
-    return -2.0 * Math.log(Math.max(p, 1e-300));
+  long[] counts() {
+    return n;
+  }
+
+  double[] means() {
+    return mean;
+  }
+
+  double[] m2s() {
+    return m2;
   }
 }

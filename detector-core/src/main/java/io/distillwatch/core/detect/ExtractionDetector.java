@@ -43,20 +43,27 @@ public final class ExtractionDetector {
   private static final Signal[] SIGNALS = Signal.values();
   private static final int N = SIGNALS.length;
   private static final double LN10 = Math.log(10);
+  private static final double MIN_RARE_TEMPLATES = 3;
+  private static final int STRATA = 4;
 
   private final DetectorConfig config;
   private final double alpha;
   private final LinkedHashMap<String, AccountProfile> profiles;
   private final HydraLinker linker;
-  private final Calibrator[] calibrators = new Calibrator[N];
-  private final Calibrator clusterSizes;
+
+  /** Per signal and per exchange-count stratum (see {@link #stratum}). */
+  private final Calibrator[][] calibrators = new Calibrator[N][STRATA];
+
+  private final ThresholdCalibrator threshold;
   private final EvidenceCombiner contentCombiner;
   private final EvidenceCombiner behaviourCombiner;
   private final ModelRegistry models = new ModelRegistry();
   private final KeyHashes hashes = new KeyHashes();
+  private final NoveltyFilter novelty;
   private final double[] values = new double[N];
   private final double[] tails = new double[N];
   private final boolean[] active = new boolean[N];
+  private final Groups groups = new Groups();
   private final long[] dayCounts = new long[14];
   private final double[] scratch = new double[14];
   private String[] idsByIndex = new String[1024];
@@ -64,6 +71,7 @@ public final class ExtractionDetector {
   private long streamStart = Long.MIN_VALUE;
   private long streamTime = Long.MIN_VALUE;
   private long exchanges;
+  private long novelTotal;
   private long reasoningTotal;
   private long highValueTotal;
   private long evictedIdle;
@@ -76,13 +84,17 @@ public final class ExtractionDetector {
     this.alpha = config.targetFalsePositiveRate();
     this.profiles = new LinkedHashMap<>(1024, 0.75f, true);
     this.linker = config.newLinker();
+    this.novelty = new NoveltyFilter(config.noveltyBits());
     for (Signal s : SIGNALS) {
-      calibrators[s.ordinal()] =
-          new Calibrator(s.scaleFloor(), config.minCalibrationSamples(), 1024);
+      for (int k = 0; k < STRATA; k++) {
+        calibrators[s.ordinal()][k] =
+            new Calibrator(s.scaleFloor(), config.minCalibrationSamples(), 1024);
+      }
     }
-    this.clusterSizes = new Calibrator(2.0, config.minCalibrationSamples(), 1024);
-    this.contentCombiner = new EvidenceCombiner(N, config.minCalibrationSamples());
-    this.behaviourCombiner = new EvidenceCombiner(N, config.minCalibrationSamples());
+    this.threshold = new ThresholdCalibrator(config.targetFalsePositiveRate());
+    // Moments are learned per (stratum, number of active signals): see moments().
+    this.contentCombiner = new EvidenceCombiner(STRATA * (N + 1), config.minCalibrationSamples());
+    this.behaviourCombiner = new EvidenceCombiner(STRATA * (N + 1), config.minCalibrationSamples());
   }
 
   /** A builder with documented defaults; see {@link DetectorConfig.Builder}. */
@@ -108,12 +120,16 @@ public final class ExtractionDetector {
     if (p == null) {
       p = newProfile(e);
     }
-    p.update(e, hashes);
-    if (e.reasoningRequested()) {
-      reasoningTotal++;
-    }
-    if (e.category().highValue() || e.toolCalls() > 0) {
-      highValueTotal++;
+    boolean novelPrompt = novelty.firstSeen(hashes.prompt);
+    p.update(e, hashes, novelPrompt);
+    if (novelPrompt) {
+      novelTotal++;
+      if (e.reasoningRequested()) {
+        reasoningTotal++;
+      }
+      if (e.category().highValue() || e.toolCalls() > 0) {
+        highValueTotal++;
+      }
     }
     trackModel(p, e.model(), ts);
 
@@ -124,6 +140,7 @@ public final class ExtractionDetector {
     linker.observe(idx, LinkKey.TEMPLATE, hashes.template, e.templateHash(), ts);
     if (hashes.template != 0 && !linker.common(LinkKey.TEMPLATE, hashes.template)) {
       p.templateSet.add(hashes.template);
+      p.rareTemplates.add(hashes.template);
     }
     linker.observe(idx, LinkKey.IP, hashes.ip, e.ip(), ts);
     linker.observe(idx, LinkKey.SUBNET, hashes.subnet, null, ts);
@@ -207,7 +224,9 @@ public final class ExtractionDetector {
   }
 
   private boolean linkTemplateSet(AccountProfile p, long ts) {
-    if (p.templateSet.isEmpty()) {
+    // A set of one or two templates says little (an IDE user's set may be just the IDE's
+    // template, common but not yet known to be so early in a stream): band only richer sets.
+    if (p.rareTemplates.estimate() < MIN_RARE_TEMPLATES) {
       return false;
     }
     boolean joined = false;
@@ -226,29 +245,23 @@ public final class ExtractionDetector {
     p.nextEvaluationAt = Math.max(p.exchanges + 1, (long) Math.ceil(p.exchanges * 1.4142));
     computeSignals(p, ts);
 
-    double contentFisher = 0;
-    double behaviourFisher = 0;
-    int contentK = 0;
-    int behaviourK = 0;
+    Groups g = groups;
+    g.reset();
     boolean calibrated = true;
+    int stratum = stratum(p.exchanges);
     for (int i = 0; i < N; i++) {
       if (!active[i]) {
         continue;
       }
-      Calibrator c = calibrators[i];
+      Calibrator c = calibrators[i][stratum];
       calibrated &= c.ready();
       double tail = c.tail(values[i]);
       tails[i] = tail;
-      if (SIGNALS[i].content()) {
-        contentFisher += EvidenceCombiner.fisher(tail);
-        contentK++;
-      } else {
-        behaviourFisher += EvidenceCombiner.fisher(tail);
-        behaviourK++;
-      }
+      g.add(SIGNALS[i], tail);
     }
-    double pContent = contentCombiner.tail(contentFisher, contentK);
-    double pBehaviour = behaviourCombiner.tail(behaviourFisher, behaviourK);
+    double pContent = contentCombiner.tail(g.contentSum, g.contentK, g.contentMean, g.contentVar);
+    double pBehaviour =
+        behaviourCombiner.tail(g.behaviourSum, g.behaviourK, g.behaviourMean, g.behaviourVar);
 
     Cluster cluster = linker.clusterOf(p.index);
     boolean reference =
@@ -256,26 +269,31 @@ public final class ExtractionDetector {
     if (reference) {
       for (int i = 0; i < N; i++) {
         if (active[i]) {
-          calibrators[i].update(values[i]);
+          calibrators[i][stratum].update(values[i]);
         }
       }
-      clusterSizes.update(cluster == null ? 1 : cluster.size());
       if (calibrated) {
-        if (contentK > 0) {
-          contentCombiner.learn(contentFisher, contentK);
+        if (g.contentK > 0) {
+          contentCombiner.learn(g.contentSum, moments(stratum, g.contentK));
         }
-        if (behaviourK > 0) {
-          behaviourCombiner.learn(behaviourFisher, behaviourK);
+        if (g.behaviourK > 0) {
+          behaviourCombiner.learn(g.behaviourSum, moments(stratum, g.behaviourK));
         }
       }
     }
-    linker.evidence(p.index, -Math.log(Math.max(pContent, 1e-300)));
-
+    // Intersection-union test: extraction needs both content and behaviour evidence. With
+    // independent groups max(pc, pb)^2 is itself a uniform tail probability under the null.
     double pAccount = Math.max(pContent, pBehaviour);
     pAccount *= pAccount;
+    linker.evidence(p.index, -Math.log(Math.max(pAccount, 1e-300)));
     p.evidence = -Math.log10(Math.max(pAccount, 1e-300));
-    if (calibrated && !p.allowlisted && pAccount <= alpha) {
-      int band = band(pAccount);
+    if (calibrated && (cluster == null || !cluster.alerted())) {
+      // Account-level flags stay in: the threshold bounds the share of accounts above it.
+      p.maxBin = threshold.record(p.maxBin, p.evidence);
+    }
+    double bar = threshold.threshold();
+    if (calibrated && threshold.calibrated() && !p.allowlisted && p.evidence >= bar) {
+      int band = 1 + (int) Math.floor(p.evidence - bar);
       if (band > p.alertBand) {
         p.alertBand = band;
         if (p.flaggedAt == Long.MIN_VALUE) {
@@ -310,16 +328,23 @@ public final class ExtractionDetector {
       Arrays.sort(scratch, 0, days);
       double median =
           (days & 1) == 1 ? scratch[days / 2] : 0.5 * (scratch[days / 2 - 1] + scratch[days / 2]);
-      double logTail = TailProbabilities.logPoissonUpperTail((long) last24h, Math.max(1.0, median));
-      set(Signal.RATE_VS_BASELINE, -logTail / LN10);
+      // Human days are overdispersed: a negative binomial with dispersion 1 (a geometric), not a
+      // Poisson, and the surprise log-compressed, so one busy day is not a 1 in 10^40 event.
+      double logTail =
+          TailProbabilities.logNegativeBinomialUpperTail(
+              (long) last24h, Math.max(1.0, median), 1.0);
+      set(Signal.RATE_VS_BASELINE, Math.log1p(-logTail / LN10));
     }
     if (n >= Signal.RATE_VS_POPULATION.minExchanges()) {
       set(Signal.RATE_VS_POPULATION, Math.log1p(last24h));
     }
+    // Content signals count novel exchanges only (see NoveltyFilter), smoothed towards the
+    // population with a prior worth five exchanges so a handful of exchanges proves little.
     if (n >= Signal.OUTPUT_HARVEST.minExchanges()) {
-      set(Signal.OUTPUT_HARVEST, Math.log1p(p.outputTokens / (double) n));
+      set(Signal.OUTPUT_HARVEST, Math.log1p(p.novelOutputTokens / (double) n));
     }
     double prior = 5.0;
+    double novelShare = exchanges == 0 ? 0 : novelTotal / (double) exchanges;
     if (n >= Signal.REASONING_SHARE.minExchanges()) {
       double p0 = exchanges == 0 ? 0 : reasoningTotal / (double) exchanges;
       set(Signal.REASONING_SHARE, (p.reasoning + prior * p0) / (n + prior));
@@ -328,6 +353,7 @@ public final class ExtractionDetector {
       double h0 = exchanges == 0 ? 0 : highValueTotal / (double) exchanges;
       set(Signal.CAPABILITY_CONCENTRATION, (p.highValue + prior * h0) / (n + prior));
     }
+    assert novelShare >= 0;
     if (n >= Signal.TEMPLATE_STRUCTURE.minExchanges() && !p.templates.isEmpty()) {
       double prompts = Math.min(n, p.prompts.estimate());
       double templates = Math.max(1.0, p.templates.estimate());
@@ -349,6 +375,29 @@ public final class ExtractionDetector {
     }
   }
 
+  /**
+   * Exchange-count stratum: signals of an account with 10 exchanges are noisier than those of one
+   * with 10,000, so each is compared with accounts of similar history: [1, 32), [32, 256), [256,
+   * 2048), [2048, inf).
+   */
+  static int stratum(long exchanges) {
+    if (exchanges < 32) {
+      return 0;
+    }
+    if (exchanges < 256) {
+      return 1;
+    }
+    return exchanges < 2048 ? 2 : 3;
+  }
+
+  /**
+   * Index of the learned moments for a group of {@code k} active signals in a stratum; 0 when
+   * {@code k} is 0 (an empty group is never surprising).
+   */
+  private static int moments(int stratum, int k) {
+    return k == 0 ? 0 : stratum * (N + 1) + k;
+  }
+
   private void set(Signal s, double v) {
     if (Double.isFinite(v)) {
       values[s.ordinal()] = v;
@@ -358,19 +407,21 @@ public final class ExtractionDetector {
 
   private List<Alert> evaluateCluster(Cluster c, long ts, List<Alert> out) {
     int m = c.evaluatedMembers;
-    if (c.size() < 2 || m < 2 || !clusterSizes.ready()) {
+    if (c.size() < 2 || m < 2 || linker.accounts() < config.minCalibrationSamples()) {
       return out;
     }
     int effective = Math.min(m, config.maxEffectiveMembers());
     double meanLn = Math.max(0, c.evidenceSum / m);
     double pMembers = Gamma.regularizedGammaQ(effective, meanLn * effective);
-    double pCoordination = c.singleDeclaredOrg() ? 1.0 : clusterSizes.tail(c.size());
+    double pCoordination = c.singleDeclaredOrg() ? 1.0 : linker.componentTail(c.size());
     double pCluster = Math.max(pMembers, pCoordination);
     pCluster *= pCluster;
-    if (pCluster > alpha) {
+    double evidence = -Math.log10(Math.max(pCluster, 1e-300));
+    double bar = threshold.threshold();
+    if (evidence < bar) {
       return out;
     }
-    int band = band(pCluster);
+    int band = 1 + (int) Math.floor(evidence - bar);
     boolean grown = c.alerted() && c.size() >= 2 * c.alertedSize;
     if (band <= c.alertBand && !grown) {
       return out;
@@ -383,6 +434,7 @@ public final class ExtractionDetector {
       members.add(id);
       AccountProfile mp = profiles.get(id);
       if (mp != null) {
+        mp.maxBin = threshold.exclude(mp.maxBin);
         if (!mp.allowlisted) {
           anyMonitored = true;
           if (mp.flaggedAt == Long.MIN_VALUE) {
@@ -416,8 +468,8 @@ public final class ExtractionDetector {
     reasons.add(
         String.format(
             Locale.ROOT,
-            "Its members' requests look like extraction: mean content evidence %.1f nats against"
-                + " 1.0 for ordinary accounts.",
+            "Its members look like extraction on their own: mean evidence %.1f nats against 1.0"
+                + " for ordinary accounts.",
             meanLn));
     if (c.singleDeclaredOrg()) {
       reasons.add("All members declare one organisation, so coordination alone is not counted.");
@@ -470,6 +522,7 @@ public final class ExtractionDetector {
     accountAlerts++;
     p.flaggedAt = ts;
     p.alertBand = Math.max(p.alertBand, 1);
+    p.maxBin = threshold.exclude(p.maxBin);
     Set<String> kinds = new HashSet<>();
     c.indicators().keySet().forEach(k -> kinds.add(k.wireName()));
     List<String> reasons =
@@ -552,24 +605,16 @@ public final class ExtractionDetector {
     computeSignals(p, p.lastSeen);
     Map<String, Double> signalValues = new LinkedHashMap<>();
     Map<String, Double> signalTails = new LinkedHashMap<>();
-    double cf = 0;
-    double bf = 0;
-    int ck = 0;
-    int bk = 0;
+    Groups g = groups;
+    g.reset();
     for (int i = 0; i < N; i++) {
       if (!active[i]) {
         continue;
       }
-      double tail = calibrators[i].tail(values[i]);
+      double tail = calibrators[i][stratum(p.exchanges)].tail(values[i]);
       signalValues.put(SIGNALS[i].wireName(), values[i]);
       signalTails.put(SIGNALS[i].wireName(), tail);
-      if (SIGNALS[i].content()) {
-        cf += EvidenceCombiner.fisher(tail);
-        ck++;
-      } else {
-        bf += EvidenceCombiner.fisher(tail);
-        bk++;
-      }
+      g.add(SIGNALS[i], tail);
     }
     Cluster c = linker.clusterOf(p.index);
     return new AccountExplanation(
@@ -577,8 +622,13 @@ public final class ExtractionDetector {
         p.exchanges,
         signalValues,
         signalTails,
-        contentCombiner.tail(cf, ck),
-        behaviourCombiner.tail(bf, bk),
+        contentCombiner.tail(
+            g.contentSum, moments(stratum(p.exchanges), g.contentK), g.contentMean, g.contentVar),
+        behaviourCombiner.tail(
+            g.behaviourSum,
+            moments(stratum(p.exchanges), g.behaviourK),
+            g.behaviourMean,
+            g.behaviourVar),
         c == null ? 1 : c.size(),
         c != null && c.alerted(),
         p.flaggedAt == Long.MIN_VALUE ? -1 : p.flaggedAt);
@@ -619,6 +669,41 @@ public final class ExtractionDetector {
   /** The configuration this detector runs with. */
   public DetectorConfig config() {
     return config;
+  }
+
+  /** Per-group score sums of one evaluation, reused. */
+  static final class Groups {
+    double contentSum;
+    double contentMean;
+    double contentVar;
+    int contentK;
+    double behaviourSum;
+    double behaviourMean;
+    double behaviourVar;
+    int behaviourK;
+
+    void reset() {
+      contentSum = contentMean = contentVar = 0;
+      behaviourSum = behaviourMean = behaviourVar = 0;
+      contentK = behaviourK = 0;
+    }
+
+    void add(Signal s, double tail) {
+      double z = EvidenceCombiner.score(tail, s.twoSided());
+      double mu = s.twoSided() ? 0 : EvidenceCombiner.TRUNCATED_MEAN;
+      double var = s.twoSided() ? 1 : EvidenceCombiner.TRUNCATED_VARIANCE;
+      if (s.content()) {
+        contentSum += z;
+        contentMean += mu;
+        contentVar += var;
+        contentK++;
+      } else {
+        behaviourSum += z;
+        behaviourMean += mu;
+        behaviourVar += var;
+        behaviourK++;
+      }
+    }
   }
 
   /** Small registry of when each model was first seen in the stream. */

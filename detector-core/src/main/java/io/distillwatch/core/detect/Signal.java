@@ -17,54 +17,54 @@ public enum Signal {
    * as {@code -log10} of a Poisson upper tail. Why: a harvesting run is a step change in an
    * established account's volume. Needs three earlier days.
    */
-  RATE_VS_BASELINE("rate_vs_baseline", 3, false, 1.0),
+  RATE_VS_BASELINE("rate_vs_baseline", 3, false, 1.0, false),
   /**
    * {@code log(1 + exchanges per active day)}. Why: extraction needs volume; compared with the
    * population, not with a fixed per-key limit that hydra accounts stay under.
    */
-  RATE_VS_POPULATION("rate_vs_population", 8, false, 0.5),
+  RATE_VS_POPULATION("rate_vs_population", 8, false, 0.5, false),
   /**
    * Mean output tokens per exchange, log scale. Why: a distiller pays for completions, so it asks
    * for long ones; most users' answers are short.
    */
-  OUTPUT_HARVEST("output_harvest", 8, true, 0.25),
+  OUTPUT_HARVEST("output_harvest", 8, true, 0.25, false),
   /**
    * Share of exchanges whose prompt asks for step-by-step reasoning, smoothed towards the
    * population share. Why: chain-of-thought is the prize of a reasoning-trace campaign.
    */
-  REASONING_SHARE("reasoning_share", 8, true, 0.05),
+  REASONING_SHARE("reasoning_share", 8, true, 0.05, false),
   /**
    * Share of high-value capabilities (coding, agentic, reasoning, tool use), smoothed towards the
    * population's mix. Why: campaigns target what is expensive to train, not small talk.
    */
-  CAPABILITY_CONCENTRATION("capability_concentration", 8, true, 0.05),
+  CAPABILITY_CONCENTRATION("capability_concentration", 8, true, 0.05, false),
   /**
    * Distinct prompts per distinct template, times the share of prompts that are new. Why: a
    * campaign fills a few templates with many variables; people write free-form prompts, and CI bots
    * replay the same prompts.
    */
-  TEMPLATE_STRUCTURE("template_structure", 16, true, 0.25),
+  TEMPLATE_STRUCTURE("template_structure", 16, true, 0.25, false),
   /**
    * Negated burstiness of inter-arrival gaps ({@code (mu - sigma) / (mu + sigma)}): near 1 for a
    * scheduler, near 0 for Poisson, negative for human bursts. Why: scripted harvesting is paced.
    */
-  TIMING_REGULARITY("timing_regularity", 16, false, 0.05),
+  TIMING_REGULARITY("timing_regularity", 16, false, 0.05, true),
   /**
    * Normalised entropy of the hour-of-day histogram. Why: people sleep; a harvesting fleet runs
    * round the clock.
    */
-  ROUND_THE_CLOCK("round_the_clock", 24, false, 0.05),
+  ROUND_THE_CLOCK("round_the_clock", 24, false, 0.05, true),
   /**
    * Distinct IPs per exchange times {@code log(1 + distinct ASNs)}. Why: proxy networks rotate
    * addresses across many networks; a person or a NAT uses few.
    */
-  INFRASTRUCTURE_SPREAD("infrastructure_spread", 8, false, 0.1),
+  INFRASTRUCTURE_SPREAD("infrastructure_spread", 8, false, 0.1, false),
   /**
    * Share of the account's exchanges on a model it adopted within two days of the model's first
    * appearance in the population. Why: campaigns move onto a new release at once; people adopt
    * gradually.
    */
-  MODEL_PIVOT("model_pivot", 8, true, 0.05);
+  MODEL_PIVOT("model_pivot", 8, true, 0.05, false);
 
   private static final Signal[] VALUES = values();
 
@@ -72,12 +72,22 @@ public enum Signal {
   private final int minExchanges;
   private final boolean content;
   private final double scaleFloor;
+  private final boolean twoSided;
 
-  Signal(String wireName, int minExchanges, boolean content, double scaleFloor) {
+  Signal(String wireName, int minExchanges, boolean content, double scaleFloor, boolean twoSided) {
     this.wireName = wireName;
     this.minExchanges = minExchanges;
     this.content = content;
     this.scaleFloor = scaleFloor;
+    this.twoSided = twoSided;
+  }
+
+  /**
+   * Whether a low value is evidence of innocence (a human's bursty, daytime rhythm), not merely the
+   * absence of evidence (a quiet day, a stable IP).
+   */
+  public boolean twoSided() {
+    return twoSided;
   }
 
   /**

@@ -50,6 +50,9 @@ public final class HydraLinker {
   private long evictedKeys;
   private long unions;
 
+  /** Clusters by size, in power-of-two buckets: bucket b holds sizes in [2^b, 2^(b+1)). */
+  private final long[] clustersBySize = new long[32];
+
   private HydraLinker(Builder b) {
     this.maxKeys = b.maxKeys;
     System.arraycopy(b.minAccounts, 0, minAccounts, 0, minAccounts.length);
@@ -213,6 +216,30 @@ public final class HydraLinker {
     return clusters[find(account)];
   }
 
+  /**
+   * The share of components (clusters and lone accounts) at least as large as {@code size}: how
+   * unusual a group this large is in this population. Counted over components rather than accounts
+   * so that one huge campaign cannot make its own size look ordinary. Conservative: every cluster
+   * in {@code size}'s power-of-two bucket counts as at least as large.
+   */
+  public double componentTail(int size) {
+    if (size <= 1) {
+      return 1.0;
+    }
+    long components = Math.max(1, accounts - unions);
+    long atLeast = 0;
+    for (int b = 31 - Integer.numberOfLeadingZeros(size); b < clustersBySize.length; b++) {
+      atLeast += clustersBySize[b];
+    }
+    return Math.min(1.0, Math.max(1, atLeast) / (double) components);
+  }
+
+  private void sizeBucket(int size, int delta) {
+    if (size > 1) {
+      clustersBySize[31 - Integer.numberOfLeadingZeros(size)] += delta;
+    }
+  }
+
   /** Registered accounts. */
   public int accounts() {
     return accounts;
@@ -250,7 +277,10 @@ public final class HydraLinker {
       cb = tc;
     }
     parent[rb] = ra;
+    sizeBucket(ca.size(), -1);
+    sizeBucket(cb.size(), -1);
     ca.absorb(cb);
+    sizeBucket(ca.size(), +1);
     clusters[rb] = null;
     unions++;
   }
