@@ -33,7 +33,9 @@ final class Calibrator {
   private double scale;
 
   Calibrator(double scaleFloor, int minSamples, int refreshEvery) {
-    this.sketch = new QuantileSketch();
+    // A fixed seed: the detector must be reproducible (same input, same alerts), and a
+    // restored snapshot must continue exactly as the original would have.
+    this.sketch = new QuantileSketch(QuantileSketch.DEFAULT_K, 0x5EEDC0FFEEL);
     this.scaleFloor = scaleFloor;
     this.minSamples = minSamples;
     this.refreshEvery = refreshEvery;

@@ -1,6 +1,7 @@
 package io.distillwatch.core.detect;
 
 import org.apache.commons.math3.special.Erf;
+import org.apache.commons.math3.special.Gamma;
 
 /**
  * Combines the tail probabilities of a group of signals into one tail probability, allowing for the
@@ -59,11 +60,15 @@ final class EvidenceCombiner {
     m2[k] += delta * (sum - mean[k]);
   }
 
+  /** The largest normal score, and minus the smallest two-sided one. */
+  static final double MAX_SCORE = Math.sqrt(2) * Erf.erfcInv(2 * MIN_TAIL);
+
   /**
    * The combined upper tail probability of a score sum in moments bucket {@code k} (0: no signals,
-   * tail 1), given the sum's mean and variance were the signals independent.
+   * tail 1), given the sum's mean and variance were the signals independent and the number of
+   * two-sided signals in it (which sets the sum's lower bound).
    */
-  double tail(double sum, int k, double independentMean, double independentVariance) {
+  double tail(double sum, int k, double independentMean, double independentVariance, int twoSided) {
     if (k == 0) {
       return 1.0;
     }
@@ -73,8 +78,15 @@ final class EvidenceCombiner {
       mu = mean[k];
       var = Math.max(m2[k] / (n[k] - 1), independentVariance);
     }
-    double z = (sum - mu) / Math.sqrt(var);
-    return 0.5 * Erf.erfc(z / Math.sqrt(2));
+    double shift = twoSided * MAX_SCORE;
+    double x = sum + shift;
+    double m = Math.max(mu + shift, 1e-9);
+    if (x <= 0) {
+      return 1.0;
+    }
+    double shape = m * m / var;
+    double scale = var / m;
+    return Gamma.regularizedGammaQ(shape, x / scale);
   }
 
   long[] counts() {

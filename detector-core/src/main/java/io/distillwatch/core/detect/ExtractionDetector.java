@@ -259,9 +259,8 @@ public final class ExtractionDetector {
       tails[i] = tail;
       g.add(SIGNALS[i], tail);
     }
-    double pContent = contentCombiner.tail(g.contentSum, g.contentK, g.contentMean, g.contentVar);
-    double pBehaviour =
-        behaviourCombiner.tail(g.behaviourSum, g.behaviourK, g.behaviourMean, g.behaviourVar);
+    double pContent = contentTail(g, stratum);
+    double pBehaviour = behaviourTail(g, stratum);
 
     Cluster cluster = linker.clusterOf(p.index);
     boolean reference =
@@ -388,6 +387,20 @@ public final class ExtractionDetector {
       return 1;
     }
     return exchanges < 2048 ? 2 : 3;
+  }
+
+  private double contentTail(Groups g, int stratum) {
+    return contentCombiner.tail(
+        g.contentSum, moments(stratum, g.contentK), g.contentMean, g.contentVar, g.contentTwoSided);
+  }
+
+  private double behaviourTail(Groups g, int stratum) {
+    return behaviourCombiner.tail(
+        g.behaviourSum,
+        moments(stratum, g.behaviourK),
+        g.behaviourMean,
+        g.behaviourVar,
+        g.behaviourTwoSided);
   }
 
   /**
@@ -622,13 +635,8 @@ public final class ExtractionDetector {
         p.exchanges,
         signalValues,
         signalTails,
-        contentCombiner.tail(
-            g.contentSum, moments(stratum(p.exchanges), g.contentK), g.contentMean, g.contentVar),
-        behaviourCombiner.tail(
-            g.behaviourSum,
-            moments(stratum(p.exchanges), g.behaviourK),
-            g.behaviourMean,
-            g.behaviourVar),
+        contentTail(g, stratum(p.exchanges)),
+        behaviourTail(g, stratum(p.exchanges)),
         c == null ? 1 : c.size(),
         c != null && c.alerted(),
         p.flaggedAt == Long.MIN_VALUE ? -1 : p.flaggedAt);
@@ -677,15 +685,18 @@ public final class ExtractionDetector {
     double contentMean;
     double contentVar;
     int contentK;
+    int contentTwoSided;
     double behaviourSum;
     double behaviourMean;
     double behaviourVar;
     int behaviourK;
+    int behaviourTwoSided;
 
     void reset() {
       contentSum = contentMean = contentVar = 0;
       behaviourSum = behaviourMean = behaviourVar = 0;
       contentK = behaviourK = 0;
+      contentTwoSided = behaviourTwoSided = 0;
     }
 
     void add(Signal s, double tail) {
@@ -697,11 +708,13 @@ public final class ExtractionDetector {
         contentMean += mu;
         contentVar += var;
         contentK++;
+        contentTwoSided += s.twoSided() ? 1 : 0;
       } else {
         behaviourSum += z;
         behaviourMean += mu;
         behaviourVar += var;
         behaviourK++;
+        behaviourTwoSided += s.twoSided() ? 1 : 0;
       }
     }
   }

@@ -32,48 +32,160 @@ final class KeyHashes {
   }
 
   /**
-   * Hash of the IPv4 /24 or IPv6 /48 prefix, parsed in place (no substring). Unparsable addresses
-   * give 0: no subnet link rather than a wrong one.
+   * Hash of the IPv4 /24 or IPv6 /48 prefix, parsed in place with no allocation. The address must
+   * parse completely (four octets of at most 255; IPv6 groups of 1-4 hex digits with at most one
+   * {@code ::}); anything else gives 0: no subnet link rather than a wrong one. An IPv4-mapped IPv6
+   * address ({@code ::ffff:a.b.c.d}) is its IPv4 /24.
    */
   static long subnetHash(String ip) {
     if (ip == null || ip.isEmpty()) {
       return 0;
     }
-    if (ip.indexOf(':') >= 0) {
-      long h = 0x6A09E667F3BCC908L;
-      int groups = 0;
-      for (int i = 0; i < ip.length() && groups < 3; i++) {
-        char c = ip.charAt(i);
-        if (c == ':') {
-          groups++;
-        }
-        h = (h ^ c) * 0x100000001B3L;
-      }
-      return AccountProfile.nonZero(Hash64.mix(h));
+    if (ip.indexOf(':') < 0) {
+      long v4 = parseIpv4(ip, 0);
+      return v4 < 0 ? 0 : ipv4Prefix(v4);
     }
+    long prefix = ipv6Prefix48(ip);
+    return prefix == -1 ? 0 : prefix;
+  }
+
+  private static long ipv4Prefix(long address) {
+    return AccountProfile.nonZero(Hash64.hash(0x1_0000_0000L | (address >>> 8)));
+  }
+
+  /** The 32-bit address of a dotted quad starting at {@code from}, or -1. */
+  static long parseIpv4(CharSequence s, int from) {
+    long address = 0;
     int octets = 0;
     int value = 0;
-    int prefix = 0;
-    for (int i = 0; i < ip.length(); i++) {
-      char c = ip.charAt(i);
+    int digits = 0;
+    for (int i = from; i <= s.length(); i++) {
+      char c = i == s.length() ? '.' : s.charAt(i);
       if (c == '.') {
-        if (value > 255) {
-          return 0;
+        if (digits == 0 || value > 255) {
+          return -1;
         }
-        prefix = (prefix << 8) | value;
+        address = (address << 8) | value;
+        octets++;
         value = 0;
-        if (++octets == 3) {
-          return AccountProfile.nonZero(Hash64.hash(0x1_0000_0000L | prefix));
+        digits = 0;
+        if (octets > 4) {
+          return -1;
         }
-      } else if (c >= '0' && c <= '9') {
+      } else if (c >= '0' && c <= '9' && digits < 3) {
         value = value * 10 + (c - '0');
-        if (value > 255) {
-          return 0;
-        }
+        digits++;
       } else {
-        return 0;
+        return -1;
       }
     }
-    return 0;
+    return octets == 4 ? address : -1;
+  }
+
+  /**
+   * Hash of the first 48 bits of an IPv6 address, or -1 if it does not parse. Groups before and
+   * after {@code ::} are counted so that every textual form of one /48 gives the same hash.
+   */
+  private static long ipv6Prefix48(String ip) {
+    int n = ip.length();
+    int gap = ip.indexOf("::");
+    if (gap >= 0 && ip.indexOf("::", gap + 1) >= 0) {
+      return -1;
+    }
+    int lastColon = ip.lastIndexOf(':');
+    boolean embeddedV4 = ip.indexOf('.', lastColon) >= 0;
+    if (embeddedV4) {
+      // Only the IPv4-mapped form is given a meaning: ::ffff:a.b.c.d.
+      if (!ip.regionMatches(true, 0, "::ffff:", 0, 7) || lastColon != 6) {
+        return -1;
+      }
+      long v4 = parseIpv4(ip, 7);
+      return v4 < 0 ? -1 : ipv4Prefix(v4);
+    }
+    int[] groups = {0, 0, 0};
+    int before = 0;
+    int after = 0;
+    int total = 0;
+    int end = gap >= 0 ? gap : n;
+    // Groups before the gap (or all of them).
+    int i = 0;
+    while (i < end) {
+      int value = 0;
+      int digits = 0;
+      while (i < end && ip.charAt(i) != ':') {
+        int d = Character.digit(ip.charAt(i), 16);
+        if (d < 0 || ++digits > 4) {
+          return -1;
+        }
+        value = (value << 4) | d;
+        i++;
+      }
+      if (digits == 0) {
+        return -1;
+      }
+      if (before < 3) {
+        groups[before] = value;
+      }
+      before++;
+      if (i < end) {
+        i++; // the ':'
+        if (i == end) {
+          return -1; // trailing single colon
+        }
+      }
+    }
+    if (gap >= 0) {
+      // Count (and validate) the groups after the gap; their values matter only when fewer than
+      // three groups stand before it.
+      int j = gap + 2;
+      int afterStart = j;
+      while (j < n) {
+        int digits = 0;
+        while (j < n && ip.charAt(j) != ':') {
+          if (Character.digit(ip.charAt(j), 16) < 0 || ++digits > 4) {
+            return -1;
+          }
+          j++;
+        }
+        if (digits == 0) {
+          return -1;
+        }
+        after++;
+        if (j < n) {
+          j++;
+          if (j == n) {
+            return -1;
+          }
+        }
+      }
+      total = before + after;
+      if (total > 7) {
+        return -1;
+      }
+      int fill = 8 - total;
+      for (int g = before; g < 3; g++) {
+        if (g >= before + fill) {
+          groups[g] = nthGroup(ip, afterStart, g - before - fill);
+        }
+      }
+    } else if (before != 8) {
+      return -1;
+    }
+    long prefix = ((long) groups[0] << 32) | ((long) groups[1] << 16) | groups[2];
+    return AccountProfile.nonZero(Hash64.hash(0x2_0000_0000_0000L ^ Hash64.mix(prefix)));
+  }
+
+  /** The value of the {@code index}-th colon-separated hex group starting at {@code from}. */
+  private static int nthGroup(String ip, int from, int index) {
+    int i = from;
+    for (int g = 0; g < index; g++) {
+      i = ip.indexOf(':', i) + 1;
+    }
+    int value = 0;
+    while (i < ip.length() && ip.charAt(i) != ':') {
+      value = (value << 4) | Character.digit(ip.charAt(i), 16);
+      i++;
+    }
+    return value;
   }
 }

@@ -312,8 +312,10 @@ public final class HydraLinker {
     anchors[slot] = account;
     lastSeen[slot] = ts;
     size++;
-    if (size > keys.length * LOAD) {
-      growOrEvict();
+    if (size >= maxKeys) {
+      evict();
+    } else if (size > keys.length * LOAD) {
+      grow();
     }
   }
 
@@ -326,23 +328,32 @@ public final class HydraLinker {
     size = 0;
   }
 
-  /** Slow path: double the table while under {@code maxKeys}, else rebuild keeping the best. */
-  private void growOrEvict() {
+  /** Slow path: double the table (it never needs more than {@code maxKeys / LOAD} slots). */
+  private void grow() {
+    long[] oldKeys = keys;
+    int[] oldAnchors = anchors;
+    long[] oldSeen = lastSeen;
+    HyperLogLog[] oldDistinct = distinct;
+    allocate(keys.length * 2);
+    for (int i = 0; i < oldKeys.length; i++) {
+      if (oldKeys[i] != 0) {
+        reinsert(oldKeys[i], oldAnchors[i], oldSeen[i], oldDistinct[i]);
+      }
+    }
+  }
+
+  /**
+   * Slow path when {@code maxKeys} are held: rebuild keeping half of them, shared keys (two or more
+   * accounts) before single-user ones, most recently seen first within each kind. Ties at a cutoff
+   * time are settled by a strict quota, so a flood of single-use keys with one timestamp (a batch
+   * replay) can never push out a shared key.
+   */
+  private void evict() {
     long[] oldKeys = keys;
     int[] oldAnchors = anchors;
     long[] oldSeen = lastSeen;
     HyperLogLog[] oldDistinct = distinct;
     int n = size;
-    if (n < maxKeys) {
-      allocate(keys.length * 2);
-      for (int i = 0; i < oldKeys.length; i++) {
-        if (oldKeys[i] != 0) {
-          reinsert(oldKeys[i], oldAnchors[i], oldSeen[i], oldDistinct[i]);
-        }
-      }
-      return;
-    }
-    // Full: keep half the budget, shared keys before single-user ones, most recent first.
     int keep = maxKeys / 2;
     long[] sharedSeen = new long[n];
     long[] singleSeen = new long[n];
@@ -357,17 +368,34 @@ public final class HydraLinker {
         }
       }
     }
-    long sharedCutoff = cutoff(sharedSeen, shared, Math.min(shared, keep));
-    long singleCutoff = cutoff(singleSeen, singles, Math.max(0, keep - shared));
+    int sharedQuota = Math.min(shared, keep);
+    int singleQuota = Math.max(0, keep - sharedQuota);
+    long sharedCutoff = cutoff(sharedSeen, shared, sharedQuota);
+    long singleCutoff = cutoff(singleSeen, singles, singleQuota);
     allocate(oldKeys.length);
-    for (int i = 0; i < oldKeys.length; i++) {
-      if (oldKeys[i] != 0) {
-        long cut = oldDistinct[i] != null ? sharedCutoff : singleCutoff;
-        if (oldSeen[i] >= cut && size < keep) {
-          reinsert(oldKeys[i], oldAnchors[i], oldSeen[i], oldDistinct[i]);
-        } else {
-          evictedKeys++;
+    // Two passes, shared keys first: strictly newer than the cutoff always, ties while quota lasts.
+    int kept = 0;
+    for (int pass = 0; pass < 2; pass++) {
+      for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < oldKeys.length; i++) {
+          boolean isShared = oldDistinct[i] != null;
+          if (oldKeys[i] == 0 || isShared != (pass == 0)) {
+            continue;
+          }
+          long cut = isShared ? sharedCutoff : singleCutoff;
+          int quota = isShared ? sharedQuota : sharedQuota + singleQuota;
+          boolean take = round == 0 ? oldSeen[i] > cut : oldSeen[i] == cut;
+          if (take && kept < quota) {
+            reinsert(oldKeys[i], oldAnchors[i], oldSeen[i], oldDistinct[i]);
+            oldKeys[i] = 0;
+            kept++;
+          }
         }
+      }
+    }
+    for (long k : oldKeys) {
+      if (k != 0) {
+        evictedKeys++;
       }
     }
   }
@@ -420,7 +448,7 @@ public final class HydraLinker {
 
     /** The rarity cap of a kind: {@code max(minAccounts, fraction * liveAccounts)}. */
     public Builder cap(LinkKey kind, int minAccounts, double fraction) {
-      if (minAccounts < 2 || fraction < 0 || fraction > 1) {
+      if (minAccounts < 2 || !(fraction >= 0 && fraction <= 1)) {
         throw new IllegalArgumentException(
             "cap needs minAccounts >= 2 and fraction in [0, 1], was "
                 + minAccounts

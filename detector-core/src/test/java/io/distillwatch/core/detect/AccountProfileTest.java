@@ -71,9 +71,10 @@ class AccountProfileTest {
   /** Folds an exchange in as the detector does, including the model and LSH state it keeps. */
   private static void feed(AccountProfile p, Exchange e, KeyHashes h, SplittableRandom r) {
     h.compute(e);
-    p.update(e, h);
+    p.update(e, h, r.nextInt(4) != 0);
     if (h.template != 0) {
       p.templateSet.add(h.template);
+      p.rareTemplates.add(h.template);
     }
     if (h.model != p.modelHash) {
       p.modelHash = h.model;

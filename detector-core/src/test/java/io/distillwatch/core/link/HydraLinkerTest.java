@@ -13,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -434,9 +433,6 @@ class HydraLinkerTest {
 
   /** The class contract: "bounded by maxKeys"; the builder: "most keys held at once". */
   @Test
-  @Disabled(
-      "bug: HydraLinker.growOrEvict doubles the table while size < maxKeys, so keys() reaches"
-          + " 0.6 * capacity (1229 for maxKeys 1024) before evicting")
   void observe_tenTimesMaxKeysSingleUseKeys_keysNeverExceedMaxKeys() {
     for (int maxKeys : new int[] {1024, 1500, 3000}) {
       HydraLinker linker = HydraLinker.builder().maxKeys(maxKeys).build();
@@ -455,9 +451,6 @@ class HydraLinkerTest {
    * within one millisecond). Shared keys must still be kept before single-use ones.
    */
   @Test
-  @Disabled(
-      "bug: HydraLinker.growOrEvict keeps every single-use key whose lastSeen ties the cutoff and"
-          + " stops at 'size < keep' in table order, so tied singles crowd out shared keys")
   void observe_floodWithEqualTimestamps_sharedKeysSurviveEviction() {
     int maxKeys = 1024;
     HydraLinker linker = HydraLinker.builder().maxKeys(maxKeys).build();
@@ -508,9 +501,6 @@ class HydraLinkerTest {
   }
 
   @Test
-  @Disabled(
-      "bug: HydraLinker.Builder.cap accepts fraction NaN (both range comparisons are false); cap()"
-          + " is then NaN and the kind silently never joins")
   void builderCap_nanFraction_rejected() {
     assertThrows(
         IllegalArgumentException.class,
