@@ -19,10 +19,13 @@ import java.util.TreeMap;
  * src/test/resources/detect/golden}: {@link #config()} fed all of {@link #stream()} (seed 2024, 32
  * benign accounts, 3 coordinated, 2 days), then {@code snapshot-v<version>.bin} written, with
  * {@code snapshot-v<version>.explain.txt} holding {@link #canonical} of {@code explain()} for
- * {@link #ACCOUNTS}. Regenerate ONLY for a new format version; {@link #main} never overwrites a
- * file: {@code java -cp detector-core/target/test-classes:detector-core/target/classes:$(cat
- * cp.txt) io.distillwatch.core.detect.GoldenSnapshot
- * detector-core/src/test/resources/detect/golden}
+ * {@link #ACCOUNTS}. The test reads only those two files, so later changes to {@link
+ * SyntheticStream} or to detection do not touch it. Regenerate ONLY for a new format version;
+ * {@link #main} never overwrites a file: {@code java -cp
+ * detector-core/target/test-classes:detector-core/target/classes:$(cat cp.txt)
+ * io.distillwatch.core.detect.GoldenSnapshot detector-core/src/test/resources/detect/golden}, after
+ * {@code mvn -o -q -pl detector-core test-compile dependency:build-classpath
+ * -Dmdep.outputFile=$PWD/cp.txt}.
  */
 final class GoldenSnapshot {
   static final List<String> ACCOUNTS =
