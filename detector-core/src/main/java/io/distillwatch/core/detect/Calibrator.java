@@ -1,6 +1,9 @@
 package io.distillwatch.core.detect;
 
 import io.distillwatch.core.stats.QuantileSketch;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 
 /**
  * Learns the population distribution of one signal online and turns a value into an upper tail
@@ -21,7 +24,8 @@ final class Calibrator {
   private static final int TABLE = 33;
   private static final double LN5 = Math.log(5.0);
 
-  private final QuantileSketch sketch;
+  private final long seed;
+  private QuantileSketch sketch;
   private final double scaleFloor;
   private final int minSamples;
   private final int refreshEvery;
@@ -32,10 +36,13 @@ final class Calibrator {
   private double q90;
   private double scale;
 
-  Calibrator(double scaleFloor, int minSamples, int refreshEvery) {
-    // A fixed seed: the detector must be reproducible (same input, same alerts), and a
-    // restored snapshot must continue exactly as the original would have.
-    this.sketch = new QuantileSketch(QuantileSketch.DEFAULT_K, 0x5EEDC0FFEEL);
+  /**
+   * @param seed seed of the sketch's compaction coin flips: fixed, so that two detectors fed one
+   *     stream learn the same quantiles (and a restored detector continues exactly as the original)
+   */
+  Calibrator(double scaleFloor, int minSamples, int refreshEvery, long seed) {
+    this.seed = seed;
+    this.sketch = new QuantileSketch(QuantileSketch.DEFAULT_K, seed);
     this.scaleFloor = scaleFloor;
     this.minSamples = minSamples;
     this.refreshEvery = refreshEvery;
@@ -104,5 +111,51 @@ final class Calibrator {
     q90 = sketch.quantile(0.9);
     scale = Math.max(scaleFloor, (q90 - q50) / LN5);
     ready = true;
+  }
+
+  /**
+   * Writes the learned state: long seed, int sinceRefresh, boolean ready, doubles q50, q90, scale,
+   * the 33-double quantile table, then the sketch in its own versioned form. The refresh state is
+   * part of it so a restored calibrator refreshes at the same update as the original would.
+   */
+  void writeTo(DataOutput out) throws IOException {
+    out.writeLong(seed);
+    out.writeInt(sinceRefresh);
+    out.writeBoolean(ready);
+    out.writeDouble(q50);
+    out.writeDouble(q90);
+    out.writeDouble(scale);
+    for (double t : table) {
+      out.writeDouble(t);
+    }
+    sketch.writeTo(out);
+  }
+
+  /** Replaces this calibrator's learned state with the form written by {@link #writeTo}. */
+  void readFrom(DataInput in) throws IOException {
+    long storedSeed = in.readLong();
+    if (storedSeed != seed) {
+      throw new IOException("calibrator seed " + storedSeed + ", expected " + seed);
+    }
+    int since = in.readInt();
+    if (since < 0 || since >= refreshEvery) {
+      throw new IOException(
+          "calibrator sinceRefresh " + since + " out of [0, " + refreshEvery + ")");
+    }
+    sinceRefresh = since;
+    ready = in.readBoolean();
+    q50 = in.readDouble();
+    q90 = in.readDouble();
+    scale = in.readDouble();
+    for (int i = 0; i < TABLE; i++) {
+      table[i] = in.readDouble();
+    }
+    QuantileSketch s = QuantileSketch.readFrom(in);
+    // An empty sketch's serial form omits its coin-flip state (it is still the seed's): rebuild it
+    // from the seed, or the restored sketch would compact differently from the original.
+    sketch = s.n() == 0 ? new QuantileSketch(s.k(), seed) : s;
+    if (ready && !(scale > 0)) {
+      throw new IOException("calibrator is ready with scale " + scale);
+    }
   }
 }

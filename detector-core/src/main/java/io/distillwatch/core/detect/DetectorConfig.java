@@ -96,9 +96,13 @@ public final class DetectorConfig {
   }
 
   HydraLinker newLinker() {
+    return linkerBuilder().build();
+  }
+
+  HydraLinker.Builder linkerBuilder() {
     HydraLinker.Builder b = HydraLinker.builder().maxKeys(maxLinkKeys);
     linkCaps.forEach((kind, cap) -> b.cap(kind, (int) cap[0], cap[1]));
-    return b.build();
+    return b;
   }
 
   /** Builder of {@link DetectorConfig}; the detector itself via {@link #build()}. */

@@ -1,5 +1,8 @@
 package io.distillwatch.core.detect;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import org.apache.commons.math3.special.Erf;
 import org.apache.commons.math3.special.Gamma;
 
@@ -99,5 +102,32 @@ final class EvidenceCombiner {
 
   double[] m2s() {
     return m2;
+  }
+
+  /** Writes int buckets (array length), then per bucket long n, double mean, double m2. */
+  void writeTo(DataOutput out) throws IOException {
+    out.writeInt(n.length);
+    for (int k = 0; k < n.length; k++) {
+      out.writeLong(n[k]);
+      out.writeDouble(mean[k]);
+      out.writeDouble(m2[k]);
+    }
+  }
+
+  /** Replaces the learned moments with the form written by {@link #writeTo}. */
+  void readFrom(DataInput in) throws IOException {
+    int buckets = in.readInt();
+    if (buckets != n.length) {
+      throw new IOException("evidence combiner has " + buckets + " buckets, expected " + n.length);
+    }
+    for (int k = 0; k < buckets; k++) {
+      long count = in.readLong();
+      if (count < 0) {
+        throw new IOException("evidence combiner bucket " + k + " count " + count);
+      }
+      n[k] = count;
+      mean[k] = in.readDouble();
+      m2[k] = in.readDouble();
+    }
   }
 }

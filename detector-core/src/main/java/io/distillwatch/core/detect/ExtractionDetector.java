@@ -8,6 +8,11 @@ import io.distillwatch.core.link.Cluster;
 import io.distillwatch.core.link.HydraLinker;
 import io.distillwatch.core.link.LinkKey;
 import io.distillwatch.core.stats.TailProbabilities;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -46,55 +51,94 @@ public final class ExtractionDetector {
   private static final double MIN_RARE_TEMPLATES = 3;
   private static final int STRATA = 4;
 
-  private final DetectorConfig config;
+  // Learned state is package-private for DetectorSnapshot, which writes and reads all of it.
+  final DetectorConfig config;
   private final double alpha;
-  private final LinkedHashMap<String, AccountProfile> profiles;
-  private final HydraLinker linker;
+  final LinkedHashMap<String, AccountProfile> profiles;
+  final HydraLinker linker;
 
   /** Per signal and per exchange-count stratum (see {@link #stratum}). */
-  private final Calibrator[][] calibrators = new Calibrator[N][STRATA];
+  final Calibrator[][] calibrators = new Calibrator[N][STRATA];
 
-  private final ThresholdCalibrator threshold;
-  private final EvidenceCombiner contentCombiner;
-  private final EvidenceCombiner behaviourCombiner;
-  private final ModelRegistry models = new ModelRegistry();
+  final ThresholdCalibrator threshold;
+  final EvidenceCombiner contentCombiner;
+  final EvidenceCombiner behaviourCombiner;
+  final ModelRegistry models = new ModelRegistry();
   private final KeyHashes hashes = new KeyHashes();
-  private final NoveltyFilter novelty;
+  final NoveltyFilter novelty;
   private final double[] values = new double[N];
   private final double[] tails = new double[N];
   private final boolean[] active = new boolean[N];
   private final Groups groups = new Groups();
   private final long[] dayCounts = new long[14];
   private final double[] scratch = new double[14];
-  private String[] idsByIndex = new String[1024];
+  String[] idsByIndex = new String[1024];
 
-  private long streamStart = Long.MIN_VALUE;
-  private long streamTime = Long.MIN_VALUE;
-  private long exchanges;
-  private long novelTotal;
-  private long reasoningTotal;
-  private long highValueTotal;
-  private long evictedIdle;
-  private long evictedCap;
-  private long accountAlerts;
-  private long clusterAlerts;
+  long streamStart = Long.MIN_VALUE;
+  long streamTime = Long.MIN_VALUE;
+  long exchanges;
+  long novelTotal;
+  long reasoningTotal;
+  long highValueTotal;
+  long evictedIdle;
+  long evictedCap;
+  long accountAlerts;
+  long clusterAlerts;
 
   ExtractionDetector(DetectorConfig config) {
+    this(config, config.newLinker());
+  }
+
+  /** A detector over a given linker (a restored one); everything else starts empty. */
+  ExtractionDetector(DetectorConfig config, HydraLinker linker) {
     this.config = config;
     this.alpha = config.targetFalsePositiveRate();
     this.profiles = new LinkedHashMap<>(1024, 0.75f, true);
-    this.linker = config.newLinker();
+    this.linker = linker;
     this.novelty = new NoveltyFilter(config.noveltyBits());
     for (Signal s : SIGNALS) {
       for (int k = 0; k < STRATA; k++) {
+        // A fixed seed per (signal, stratum): detectors fed one stream learn the same quantiles.
         calibrators[s.ordinal()][k] =
-            new Calibrator(s.scaleFloor(), config.minCalibrationSamples(), 1024);
+            new Calibrator(
+                s.scaleFloor(), config.minCalibrationSamples(), 1024, calibratorSeed(s, k));
       }
     }
     this.threshold = new ThresholdCalibrator(config.targetFalsePositiveRate());
     // Moments are learned per (stratum, number of active signals): see moments().
     this.contentCombiner = new EvidenceCombiner(STRATA * (N + 1), config.minCalibrationSamples());
     this.behaviourCombiner = new EvidenceCombiner(STRATA * (N + 1), config.minCalibrationSamples());
+  }
+
+  static long calibratorSeed(Signal s, int stratum) {
+    return 0x0D15_7111_0000_0000L + (long) s.ordinal() * STRATA + stratum;
+  }
+
+  /**
+   * Writes every piece of learned state, so that {@link #restore} gives a detector that, fed the
+   * rest of the stream, emits exactly the alerts this one would. The configuration is not written.
+   * Format and guarantees: see {@code DetectorSnapshot}; the layout is versioned (this writes
+   * version 1) and ends with a CRC32C. The stream is flushed, not closed.
+   */
+  public void snapshot(OutputStream out) throws IOException {
+    DetectorSnapshot.write(this, out);
+  }
+
+  /**
+   * Reads a detector written by {@link #snapshot}, running with {@code config}. The configuration
+   * is the caller's: thresholds (target false-positive rate: the alert threshold is recomputed for
+   * a new rate at once), allowlists (re-applied to every restored profile), eviction, caps and the
+   * linker's rarity caps and {@code maxLinkKeys} may all differ from the original's and apply from
+   * here on (a lower {@code maxAccounts} evicts the least recently active profiles at once). Only
+   * {@code noveltyBits}, which sizes learned state, must be equal; otherwise this fails, saying so.
+   *
+   * <p>Reads exactly the snapshot's bytes and nothing beyond (pass a buffered stream). Corrupt or
+   * truncated input throws a {@link SnapshotFormatException} naming what is wrong; no detector is
+   * returned unless the whole snapshot was read and its checksum matched.
+   */
+  public static ExtractionDetector restore(InputStream in, DetectorConfig config)
+      throws IOException {
+    return DetectorSnapshot.read(in, config);
   }
 
   /** A builder with documented defaults; see {@link DetectorConfig.Builder}. */
@@ -721,9 +765,36 @@ public final class ExtractionDetector {
 
   /** Small registry of when each model was first seen in the stream. */
   static final class ModelRegistry {
+    static final int MAX_MODELS = 4096;
     private long[] hashes = new long[16];
     private long[] firstSeen = new long[16];
     private int size;
+
+    /** Writes int size, then size x (long hash, long firstSeen) in registration order. */
+    void writeTo(DataOutput out) throws IOException {
+      out.writeInt(size);
+      for (int i = 0; i < size; i++) {
+        out.writeLong(hashes[i]);
+        out.writeLong(firstSeen[i]);
+      }
+    }
+
+    /** Replaces the registry with the form written by {@link #writeTo}. */
+    void readFrom(DataInput in) throws IOException {
+      int n = in.readInt();
+      if (n < 0 || n > MAX_MODELS) {
+        throw new IOException("model count " + n + " out of [0, " + MAX_MODELS + "]");
+      }
+      // The capacity the registry had: it doubles from 16 only when full (and stops at 4096).
+      int capacity = Math.max(16, Integer.highestOneBit(Math.max(1, n - 1)) << 1);
+      hashes = new long[capacity];
+      firstSeen = new long[capacity];
+      for (int i = 0; i < n; i++) {
+        hashes[i] = in.readLong();
+        firstSeen[i] = in.readLong();
+      }
+      size = n;
+    }
 
     long firstSeen(long model, long ts) {
       for (int i = 0; i < size; i++) {
@@ -735,7 +806,7 @@ public final class ExtractionDetector {
         }
       }
       if (size == hashes.length) {
-        if (size >= 4096) {
+        if (size >= MAX_MODELS) {
           return Long.MIN_VALUE; // a flood of made-up model names is not a pivot signal
         }
         hashes = Arrays.copyOf(hashes, size * 2);

@@ -1,5 +1,9 @@
 package io.distillwatch.core.detect;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * Sets the account alert threshold for a target benign false-positive rate, measured on the
  * population itself.
@@ -103,5 +107,53 @@ final class ThresholdCalibrator {
 
   long[] bins() {
     return bins;
+  }
+
+  /**
+   * Writes double targetRate, long accounts, int sinceRefresh, double threshold, then the 600 bins
+   * (longs).
+   */
+  void writeTo(DataOutput out) throws IOException {
+    out.writeDouble(targetRate);
+    out.writeLong(accounts);
+    out.writeInt(sinceRefresh);
+    out.writeDouble(threshold);
+    for (long b : bins) {
+      out.writeLong(b);
+    }
+  }
+
+  /**
+   * Replaces the learned state with the form written by {@link #writeTo}. When this calibrator's
+   * target rate differs from the stored one (a restart with a new configuration), the threshold is
+   * recomputed at once for the new rate instead of at the next periodic refresh.
+   */
+  void readFrom(DataInput in) throws IOException {
+    double storedRate = in.readDouble();
+    long n = in.readLong();
+    int since = in.readInt();
+    double t = in.readDouble();
+    if (n < 0 || since < 0 || since >= 1024 || !(t >= 0)) {
+      throw new IOException(
+          "threshold state out of range: accounts " + n + ", sinceRefresh " + since + ", " + t);
+    }
+    long sum = 0;
+    for (int i = 0; i < BINS; i++) {
+      long b = in.readLong();
+      if (b < 0) {
+        throw new IOException("threshold bin " + i + " count " + b);
+      }
+      bins[i] = b;
+      sum += b;
+    }
+    if (sum != n) {
+      throw new IOException("threshold bins sum to " + sum + ", accounts is " + n);
+    }
+    accounts = n;
+    sinceRefresh = since;
+    threshold = t;
+    if (Double.compare(storedRate, targetRate) != 0) {
+      refresh();
+    }
   }
 }

@@ -1,5 +1,9 @@
 package io.distillwatch.core.link;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -116,5 +120,99 @@ public final class Cluster {
     if (orgHash != memberOrg) {
       orgHash = -1;
     }
+  }
+
+  /**
+   * Writes int id, int size, size x int member, long orgHash, double evidenceSum, int
+   * evaluatedMembers, long exchanges, int alertBand, int alertedSize, long alertedAt, byte kinds,
+   * then per kind (in enum order) byte ordinal, byte count, count x string (int UTF-8 length,
+   * bytes).
+   */
+  void writeTo(DataOutput out) throws IOException {
+    out.writeInt(id);
+    out.writeInt(size);
+    for (int i = 0; i < size; i++) {
+      out.writeInt(members[i]);
+    }
+    out.writeLong(orgHash);
+    out.writeDouble(evidenceSum);
+    out.writeInt(evaluatedMembers);
+    out.writeLong(exchanges);
+    out.writeInt(alertBand);
+    out.writeInt(alertedSize);
+    out.writeLong(alertedAt);
+    out.writeByte(indicators.size());
+    for (Map.Entry<LinkKey, List<String>> e : indicators.entrySet()) {
+      out.writeByte(e.getKey().ordinal());
+      out.writeByte(e.getValue().size());
+      for (String v : e.getValue()) {
+        writeString(out, v);
+      }
+    }
+  }
+
+  /** Reads the form written by {@link #writeTo}; member indices must be below {@code accounts}. */
+  static Cluster readFrom(DataInput in, int accounts) throws IOException {
+    int id = in.readInt();
+    int size = in.readInt();
+    if (id < 0 || id >= accounts || size < 2 || size > accounts) {
+      throw new IOException("cluster id " + id + " size " + size + " out of range");
+    }
+    Cluster c = new Cluster(id, id, 0);
+    c.members = new int[Math.max(4, size)];
+    for (int i = 0; i < size; i++) {
+      int m = in.readInt();
+      if (m < 0 || m >= accounts) {
+        throw new IOException("cluster " + id + " member " + m + " out of range");
+      }
+      c.members[i] = m;
+    }
+    c.size = size;
+    c.orgHash = in.readLong();
+    c.evidenceSum = in.readDouble();
+    c.evaluatedMembers = in.readInt();
+    c.exchanges = in.readLong();
+    c.alertBand = in.readInt();
+    c.alertedSize = in.readInt();
+    c.alertedAt = in.readLong();
+    if (c.evaluatedMembers < 0 || c.evaluatedMembers > size || c.alertBand < 0) {
+      throw new IOException("cluster " + id + " bookkeeping out of range");
+    }
+    int kinds = in.readUnsignedByte();
+    if (kinds > LinkKey.values().length) {
+      throw new IOException("cluster " + id + " has " + kinds + " indicator kinds");
+    }
+    for (int k = 0; k < kinds; k++) {
+      int ordinal = in.readUnsignedByte();
+      int count = in.readUnsignedByte();
+      if (ordinal >= LinkKey.values().length || count > MAX_INDICATORS) {
+        throw new IOException("cluster " + id + " indicator kind " + ordinal + " x " + count);
+      }
+      List<String> values = new ArrayList<>(Math.max(2, count));
+      for (int i = 0; i < count; i++) {
+        values.add(readString(in));
+      }
+      c.indicators.put(LinkKey.ofOrdinal(ordinal), values);
+    }
+    return c;
+  }
+
+  /** Longest string accepted when reading, in UTF-8 bytes. */
+  static final int MAX_STRING_BYTES = 1 << 20;
+
+  static void writeString(DataOutput out, String s) throws IOException {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(b.length);
+    out.write(b);
+  }
+
+  static String readString(DataInput in) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > MAX_STRING_BYTES) {
+      throw new IOException("string length " + n + " out of [0, " + MAX_STRING_BYTES + "]");
+    }
+    byte[] b = new byte[n];
+    in.readFully(b);
+    return new String(b, StandardCharsets.UTF_8);
   }
 }

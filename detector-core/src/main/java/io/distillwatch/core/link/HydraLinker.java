@@ -2,6 +2,9 @@ package io.distillwatch.core.link;
 
 import io.distillwatch.core.sketch.Hash64;
 import io.distillwatch.core.sketch.HyperLogLog;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.Arrays;
 
 /**
@@ -121,6 +124,11 @@ public final class HydraLinker {
   /** Tells the linker how many accounts are live, for the relative rarity caps. */
   public void liveAccounts(long live) {
     this.liveAccounts = live;
+  }
+
+  /** The live account count last reported with {@link #liveAccounts(long)}. */
+  public long liveAccounts() {
+    return liveAccounts;
   }
 
   /** Distinct accounts above which a key of this kind links nobody. */
@@ -419,6 +427,191 @@ public final class HydraLinker {
     lastSeen[slot] = seen;
     distinct[slot] = df;
     size++;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // persistence
+
+  /**
+   * Writes the learned state (the caps and {@code maxKeys} are configuration, not written). Layout,
+   * in order: int accounts, long liveAccounts, long unions, long evictedKeys; per account (index
+   * order) int parent, long orgOf, double evidenceOf, long exchangesOf; 32 longs clustersBySize;
+   * int clusters, then each cluster in root order as int root and its {@link Cluster} form; int
+   * table capacity, int keys, then each occupied slot in slot order as int slot, long key, int
+   * anchor, long lastSeen, int length of the distinct-accounts HyperLogLog bytes (0: none) and the
+   * bytes. Slots are kept, not rehashed, so probing and eviction continue exactly as before.
+   */
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeInt(accounts);
+    out.writeLong(liveAccounts);
+    out.writeLong(unions);
+    out.writeLong(evictedKeys);
+    int clusterCount = 0;
+    for (int a = 0; a < accounts; a++) {
+      out.writeInt(parent[a]);
+      out.writeLong(orgOf[a]);
+      out.writeDouble(evidenceOf[a]);
+      out.writeLong(exchangesOf[a]);
+      if (clusters[a] != null) {
+        clusterCount++;
+      }
+    }
+    for (long c : clustersBySize) {
+      out.writeLong(c);
+    }
+    out.writeInt(clusterCount);
+    for (int a = 0; a < accounts; a++) {
+      if (clusters[a] != null) {
+        out.writeInt(a);
+        clusters[a].writeTo(out);
+      }
+    }
+    out.writeInt(keys.length);
+    out.writeInt(size);
+    for (int i = 0; i < keys.length; i++) {
+      if (keys[i] != 0) {
+        out.writeInt(i);
+        out.writeLong(keys[i]);
+        out.writeInt(anchors[i]);
+        out.writeLong(lastSeen[i]);
+        byte[] df = distinct[i] == null ? new byte[0] : distinct[i].toBytes();
+        out.writeInt(df.length);
+        out.write(df);
+      }
+    }
+  }
+
+  /**
+   * Reads the state written by {@link #writeTo} into a new linker with the caps and {@code maxKeys}
+   * of {@code config}. Throws an {@link IOException} naming the first inconsistency found.
+   */
+  public static HydraLinker readFrom(DataInput in, Builder config) throws IOException {
+    HydraLinker l = config.build();
+    int n = in.readInt();
+    if (n < 0 || n > Integer.MAX_VALUE - 16) {
+      throw new IOException("linker accounts " + n + " out of range");
+    }
+    l.liveAccounts = in.readLong();
+    l.unions = in.readLong();
+    l.evictedKeys = in.readLong();
+    if (l.liveAccounts < 0 || l.liveAccounts > n || l.unions < 0 || l.unions >= Math.max(1, n)) {
+      throw new IOException(
+          "linker counters out of range: live " + l.liveAccounts + ", unions " + l.unions);
+    }
+    // Arrays grow as records arrive, so a corrupt count fails on end of input, not out of memory.
+    for (int a = 0; a < n; a++) {
+      if (a == l.parent.length) {
+        int cap = l.parent.length * 2;
+        l.parent = Arrays.copyOf(l.parent, cap);
+        l.orgOf = Arrays.copyOf(l.orgOf, cap);
+        l.clusters = Arrays.copyOf(l.clusters, cap);
+        l.evidenceOf = Arrays.copyOf(l.evidenceOf, cap);
+        l.exchangesOf = Arrays.copyOf(l.exchangesOf, cap);
+      }
+      int p = in.readInt();
+      if (p < 0 || p >= n) {
+        throw new IOException("linker parent of " + a + " is " + p + ", out of [0, " + n + ")");
+      }
+      l.parent[a] = p;
+      l.orgOf[a] = in.readLong();
+      l.evidenceOf[a] = in.readDouble();
+      l.exchangesOf[a] = in.readLong();
+    }
+    l.accounts = n;
+    for (int b = 0; b < l.clustersBySize.length; b++) {
+      l.clustersBySize[b] = in.readLong();
+    }
+    int clusterCount = in.readInt();
+    if (clusterCount < 0 || clusterCount > n / 2) {
+      throw new IOException("linker cluster count " + clusterCount + " out of range");
+    }
+    int previous = -1;
+    for (int i = 0; i < clusterCount; i++) {
+      int root = in.readInt();
+      if (root <= previous || root >= n || l.parent[root] != root) {
+        throw new IOException("linker cluster root " + root + " is not a root in order");
+      }
+      l.clusters[root] = Cluster.readFrom(in, n);
+      previous = root;
+    }
+    int capacity = in.readInt();
+    int used = in.readInt();
+    if (Integer.bitCount(capacity) != 1
+        || capacity < 1024
+        || used < 0
+        || used > capacity * LOAD
+        || capacity > 16L * Math.max(used, 1024)) {
+      throw new IOException("linker key table capacity " + capacity + " with " + used + " keys");
+    }
+    l.allocate(capacity);
+    int previousSlot = -1;
+    for (int k = 0; k < used; k++) {
+      int slot = in.readInt();
+      long key = in.readLong();
+      int anchor = in.readInt();
+      long seen = in.readLong();
+      int dfLength = in.readInt();
+      if (slot <= previousSlot || slot >= capacity || key == 0 || anchor < 0 || anchor >= n) {
+        throw new IOException("linker key " + k + " (slot " + slot + ") out of range");
+      }
+      if (dfLength < 0 || dfLength > 4096) {
+        throw new IOException("linker key " + k + " distinct sketch length " + dfLength);
+      }
+      HyperLogLog df = null;
+      if (dfLength > 0) {
+        byte[] b = new byte[dfLength];
+        in.readFully(b);
+        try {
+          df = HyperLogLog.fromBytes(b);
+        } catch (IllegalArgumentException e) {
+          throw new IOException("linker key " + k + ": " + e.getMessage(), e);
+        }
+      }
+      l.keys[slot] = key;
+      l.anchors[slot] = anchor;
+      l.lastSeen[slot] = seen;
+      l.distinct[slot] = df;
+      previousSlot = slot;
+    }
+    l.size = used;
+    l.checkForest();
+    return l;
+  }
+
+  /**
+   * Checks, without path compression (which would change the state just read), that every parent
+   * chain ends in a root within {@code 64} steps (union by size keeps them under {@code log2 n}),
+   * so {@link #find} cannot loop, and that clusters sit at roots and hold only accounts of that
+   * root.
+   */
+  private void checkForest() throws IOException {
+    for (int a = 0; a < accounts; a++) {
+      if (clusters[a] != null) {
+        if (parent[a] != a) {
+          throw new IOException("linker cluster at " + a + ", which is not a root");
+        }
+        Cluster c = clusters[a];
+        for (int i = 0; i < c.size(); i++) {
+          if (rootWithoutCompression(c.member(i)) != a) {
+            throw new IOException(
+                "linker cluster " + a + " holds account " + c.member(i) + " of another root");
+          }
+        }
+      } else if (rootWithoutCompression(a) == -1) {
+        throw new IOException("linker parent chain of account " + a + " has no root");
+      }
+    }
+  }
+
+  private int rootWithoutCompression(int account) {
+    int a = account;
+    for (int step = 0; step < 64; step++) {
+      if (parent[a] == a) {
+        return a;
+      }
+      a = parent[a];
+    }
+    return -1;
   }
 
   /** Builder of {@link HydraLinker}. */

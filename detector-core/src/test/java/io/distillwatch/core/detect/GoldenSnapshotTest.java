@@ -1,0 +1,67 @@
+package io.distillwatch.core.detect;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Snapshots written by earlier builds must still restore, to the same detector. */
+class GoldenSnapshotTest {
+  private static byte[] resource(String name) throws IOException {
+    try (InputStream in = GoldenSnapshotTest.class.getResourceAsStream("/detect/golden/" + name)) {
+      if (in == null) {
+        throw new IOException("missing fixture " + name);
+      }
+      return in.readAllBytes();
+    }
+  }
+
+  @Test
+  void v1_restores_withRecordedExplanations() throws IOException {
+    byte[] fixture = resource("snapshot-v1.bin");
+    List<String> expected =
+        new String(resource("snapshot-v1.explain.txt"), StandardCharsets.UTF_8).lines().toList();
+    ExtractionDetector d =
+        ExtractionDetector.restore(new ByteArrayInputStream(fixture), GoldenSnapshot.config());
+    assertTrue(d.liveAccounts() > 0);
+    for (int i = 0; i < GoldenSnapshot.ACCOUNTS.size(); i++) {
+      String id = GoldenSnapshot.ACCOUNTS.get(i);
+      assertSameExplanation(expected.get(i), GoldenSnapshot.canonical(d.explain(id)));
+    }
+  }
+
+  @Test
+  void v1_isWhatThisBuildWrites() throws IOException {
+    byte[] fixture = resource("snapshot-v1.bin");
+    if (DetectorSnapshot.VERSION != 1) {
+      return; // a later writer writes a later version; reading v1 is checked above
+    }
+    ExtractionDetector d =
+        ExtractionDetector.restore(new ByteArrayInputStream(fixture), GoldenSnapshot.config());
+    ByteArrayOutputStream again = new ByteArrayOutputStream();
+    d.snapshot(again);
+    assertArrayEquals(fixture, again.toByteArray(), "re-snapshot of the fixture differs");
+  }
+
+  /** Token by token; numbers within 1e-12 relative (libm may differ in the last bit). */
+  private static void assertSameExplanation(String expected, String actual) {
+    String[] e = expected.split("[ =:]");
+    String[] a = actual.split("[ =:]");
+    assertEquals(e.length, a.length, () -> expected + "\n" + actual);
+    for (int i = 0; i < e.length; i++) {
+      if (e[i].equals(a[i])) {
+        continue;
+      }
+      double x = Double.parseDouble(e[i]);
+      double y = Double.parseDouble(a[i]);
+      assertEquals(x, y, 1e-12 * Math.max(1, Math.abs(x)), expected + "\n" + actual);
+    }
+  }
+}
