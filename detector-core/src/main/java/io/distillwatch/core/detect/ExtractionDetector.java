@@ -16,9 +16,9 @@ import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,7 +38,7 @@ import org.apache.commons.math3.special.Gamma;
  * account is alerted only when both groups are surprising: the combined tail probability is {@code
  * max(p_content, p_behaviour)^2}, and the threshold on it is the target benign false-positive rate
  * (default 0.1% of accounts). Accounts sharing rare keys are linked into clusters ({@link
- * HydraLinker}); a cluster is alerted on the same rule, with its members' content evidence and the
+ * HydraLinker}); a cluster is alerted on the same rule, with its members' own evidence and the
  * rarity of its coordination as the two groups, and a fresh account that links to an alerted
  * cluster is flagged on that exchange.
  *
@@ -181,6 +181,7 @@ public final class ExtractionDetector {
     linker.exchange(idx);
     boolean joined =
         linker.observe(idx, LinkKey.PAYMENT, hashes.payment, e.paymentFingerprint(), ts);
+    LinkKey joinedBy = joined ? LinkKey.PAYMENT : null;
     linker.observe(idx, LinkKey.TEMPLATE, hashes.template, e.templateHash(), ts);
     if (hashes.template != 0 && !linker.common(LinkKey.TEMPLATE, hashes.template)) {
       p.templateSet.add(hashes.template);
@@ -191,18 +192,21 @@ public final class ExtractionDetector {
     linker.observe(idx, LinkKey.NETWORK_AGENT, hashes.networkAgent, null, ts);
 
     List<Alert> out = Collections.emptyList();
-    Cluster cluster = linker.clusterOf(idx);
-    if (cluster != null && cluster.alerted() && p.flaggedAt == Long.MIN_VALUE && !p.allowlisted) {
-      out = add(out, linkedAccountAlert(p, cluster, ts));
-    }
     if (p.exchanges >= p.nextEvaluationAt
         || ts - p.lastEvaluatedTime >= config.reevaluateEveryMillis()) {
-      joined |= linkTemplateSet(p, ts);
+      if (linkTemplateSet(p, ts)) {
+        joined = true;
+        joinedBy = joinedBy == null ? LinkKey.TEMPLATE_SET : joinedBy;
+      }
       out = evaluate(p, ts, out);
-      cluster = linker.clusterOf(idx);
     }
+    Cluster cluster = linker.clusterOf(idx);
     if (joined && cluster != null) {
       out = evaluateCluster(cluster, ts, out);
+    }
+    // A fresh member of an already flagged cluster is flagged on the exchange that linked it.
+    if (cluster != null && cluster.alerted() && p.flaggedAt == Long.MIN_VALUE && !p.allowlisted) {
+      out = add(out, linkedAccountAlert(p, cluster, joinedBy, ts));
     }
     if ((exchanges & 1023) == 0) {
       evictIdle();
@@ -276,7 +280,9 @@ public final class ExtractionDetector {
     boolean joined = false;
     long[] bands = p.templateSet.bandKeys(config.lshBands());
     for (long band : bands) {
-      joined |= linker.observe(p.index, LinkKey.TEMPLATE_SET, band, null, ts);
+      joined |=
+          linker.observe(
+              p.index, LinkKey.TEMPLATE_SET, band, "minhash-band-" + Long.toHexString(band), ts);
     }
     return joined;
   }
@@ -483,12 +489,15 @@ public final class ExtractionDetector {
     if (band <= c.alertBand && !grown) {
       return out;
     }
-    List<String> members = new ArrayList<>(c.size());
+    // An account evicted while idle and seen again has a second index: list each id once.
+    Set<String> memberIds = new LinkedHashSet<>(c.size() * 2);
     boolean anyMonitored = false;
     for (int i = 0; i < c.size(); i++) {
       int idx = c.member(i);
       String id = idsByIndex[idx];
-      members.add(id);
+      if (!memberIds.add(id)) {
+        continue;
+      }
       AccountProfile mp = profiles.get(id);
       if (mp != null) {
         mp.maxBin = threshold.exclude(mp.maxBin);
@@ -517,9 +526,9 @@ public final class ExtractionDetector {
     reasons.add(
         String.format(
             Locale.ROOT,
-            "%d accounts are joined by rare shared keys (%s); only %s of accounts are in a group"
+            "%d accounts are joined by rare shared keys (%s); only %s of groups of accounts are"
                 + " this large.",
-            c.size(),
+            memberIds.size(),
             String.join(", ", shared.keySet()),
             percent(pCoordination)));
     reasons.add(
@@ -538,7 +547,7 @@ public final class ExtractionDetector {
             new ClusterAlert(
                 "cluster:" + idsByIndex[c.id()] + ":" + c.alertBand + ":" + c.size(),
                 clusterId,
-                members,
+                List.copyOf(memberIds),
                 ts,
                 clamp(1.0 - pCluster),
                 c.exchanges,
@@ -575,22 +584,25 @@ public final class ExtractionDetector {
         reasons);
   }
 
-  private AccountAlert linkedAccountAlert(AccountProfile p, Cluster c, long ts) {
+  private AccountAlert linkedAccountAlert(AccountProfile p, Cluster c, LinkKey joinedBy, long ts) {
     accountAlerts++;
     p.flaggedAt = ts;
     p.alertBand = Math.max(p.alertBand, 1);
     p.maxBin = threshold.exclude(p.maxBin);
-    Set<String> kinds = new HashSet<>();
-    c.indicators().keySet().forEach(k -> kinds.add(k.wireName()));
+    String how =
+        joinedBy == LinkKey.PAYMENT
+            ? "shares a payment instrument with it"
+            : joinedBy == LinkKey.TEMPLATE_SET
+                ? "fills the same rare templates"
+                : "is linked to it by a rare shared key";
     List<String> reasons =
         List.of(
             String.format(
                 Locale.ROOT,
-                "Linked to flagged cluster %s (%d accounts) by a rare shared key (%s) on its %s"
-                    + " exchange.",
+                "Joins flagged cluster %s (%d accounts): it %s; flagged on its %s exchange.",
                 "cluster-" + idsByIndex[c.id()],
                 c.size(),
-                String.join(", ", new java.util.TreeSet<>(kinds)),
+                how,
                 ordinal(p.exchanges)));
     return new AccountAlert(
         "account:" + p.accountId + ":linked",
