@@ -288,6 +288,29 @@ class HyperLogLogTest {
     assertTrue(message(new byte[3]).contains("truncated"));
   }
 
+  @Test
+  void estimate_queriedBetweenUpdates_equalsEstimateOfAnUnqueriedSketch() {
+    // The estimate is cached between register changes: every path that changes a register (add,
+    // merge, setRegister) must invalidate it, so a sketch asked after every update agrees exactly
+    // with one rebuilt from the same registers and asked once.
+    SplittableRandom rnd = new SplittableRandom(7);
+    HyperLogLog queried = new HyperLogLog(6);
+    HyperLogLog other = new HyperLogLog(6);
+    for (int i = 0; i < 5_000; i++) {
+      queried.add(rnd.nextLong());
+      other.add(rnd.nextLong());
+      assertEquals(HyperLogLog.fromBytes(queried.toBytes()).estimate(), queried.estimate());
+      if (i % 500 == 0) {
+        queried.merge(other);
+        assertEquals(HyperLogLog.fromBytes(queried.toBytes()).estimate(), queried.estimate());
+        HyperLogLog copy = queried.copy();
+        copy.setRegister(i % 64, copy.maxRank());
+        assertEquals(HyperLogLog.fromBytes(copy.toBytes()).estimate(), copy.estimate());
+        assertEquals(HyperLogLog.fromBytes(queried.toBytes()).estimate(), queried.estimate());
+      }
+    }
+  }
+
   private static String message(byte[] bytes) {
     return assertThrows(SketchFormatException.class, () -> HyperLogLog.fromBytes(bytes))
         .getMessage();
