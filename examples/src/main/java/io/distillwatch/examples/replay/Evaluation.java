@@ -33,11 +33,11 @@ public final class Evaluation implements Replay.Observer {
     }
     this.limitPerHour = limitPerHour;
     for (Labels.Campaign c : labels.campaigns()) {
-      Group g = new Group(c.name(), true, false, c.lowAndSlow(), c.start(), c.accounts().size());
+      Group g = new Group(c.name(), true, false, c.lowAndSlow(), c.accounts().size());
       add(g, c.accounts());
     }
     for (Labels.Benign b : labels.benign()) {
-      Group g = new Group(b.archetype(), false, b.hardNegative(), false, 0, b.accounts().size());
+      Group g = new Group(b.archetype(), false, b.hardNegative(), false, b.accounts().size());
       add(g, b.accounts());
     }
   }
@@ -59,6 +59,9 @@ public final class Evaluation implements Replay.Observer {
     Group g = groups.get(t.group);
     t.exchanges++;
     g.exchanges++;
+    // The campaign starts with its first exchange: labels written before generation only know
+    // the campaign's window.
+    g.start = Math.min(g.start, e.timestamp());
     if (t.exchanges == 1) {
       g.seen++;
     }
@@ -167,7 +170,8 @@ public final class Evaluation implements Replay.Observer {
    *
    * @param accounts campaign accounts that sent at least one exchange
    * @param recall share of those accounts flagged
-   * @param timeToFirstAlertMillis first flag minus the campaign's first exchange, -1 if never
+   * @param timeToFirstAlertMillis first flag minus the campaign's first exchange (as observed in
+   *     the replay), -1 if never
    * @param beforeFirstAlert share of the campaign's exchanges made before any of it was flagged
    * @param afterOwnFlag share made by accounts already flagged (saved by blocking on alert)
    */
@@ -276,7 +280,7 @@ public final class Evaluation implements Replay.Observer {
     final boolean campaign;
     final boolean hardNegative;
     final boolean lowAndSlow;
-    final long start;
+    long start = Long.MAX_VALUE;
     final int labelled;
     long seen;
     long exchanges;
@@ -288,18 +292,11 @@ public final class Evaluation implements Replay.Observer {
     long firstFlag = Long.MIN_VALUE;
     long firstLimit = Long.MIN_VALUE;
 
-    Group(
-        String name,
-        boolean campaign,
-        boolean hardNegative,
-        boolean lowAndSlow,
-        long start,
-        int labelled) {
+    Group(String name, boolean campaign, boolean hardNegative, boolean lowAndSlow, int labelled) {
       this.name = name;
       this.campaign = campaign;
       this.hardNegative = hardNegative;
       this.lowAndSlow = lowAndSlow;
-      this.start = start;
       this.labelled = labelled;
     }
   }
