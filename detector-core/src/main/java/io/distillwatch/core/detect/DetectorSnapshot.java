@@ -22,18 +22,19 @@ import java.util.zip.CRC32C;
  * fed the rest of a stream emits exactly the alerts of one that never stopped, and its own snapshot
  * is byte-identical to the original's.
  *
- * <p>Serial form, version 1. Big-endian ({@link java.io.DataOutput}); "string" is an int UTF-8
- * length then the bytes. Every section starts with a one-byte tag, so a damaged stream is reported
- * by the section it broke in.
+ * <p>Serial form, version 2 (version 1 is still read). Big-endian ({@link java.io.DataOutput});
+ * "string" is an int UTF-8 length then the bytes. Every section starts with a one-byte tag, so a
+ * damaged stream is reported by the section it broke in.
  *
  * <pre>
  * offset  size        field
  * 0       4           magic 0x44574453 ("DWDS")
- * 4       2           format version (1)
+ * 4       2           format version (2; 1 is read too)
  * 6                   sections, in this order:
  *   tag 1 COUNTERS    10 longs: streamStart, streamTime, exchanges, novelTotal, reasoningTotal,
  *                     highValueTotal, evictedIdle, evictedCap, accountAlerts, clusterAlerts
- *   tag 2 LINKER      HydraLinker form (see HydraLinker#writeTo): counters, per-account union-find
+ *   tag 2 LINKER      HydraLinker form (see HydraLinker#writeTo): v2 starts with its form version
+ *                     byte and adds each account's id hash; counters, per-account union-find
  *                     records, clustersBySize, clusters with indicators, key table by slot
  *   tag 3 MODELS      int n (0..4096), n x (long model hash, long first seen)
  *   tag 4 CALIBRATORS byte signals (10), byte strata (4), then signals x strata calibrators,
@@ -62,7 +63,9 @@ import java.util.zip.CRC32C;
  */
 final class DetectorSnapshot {
   static final int MAGIC = 0x44574453;
-  static final int VERSION = 1;
+
+  /** Written version. 2 added the linker's account hashes; version 1 snapshots still restore. */
+  static final int VERSION = 2;
 
   private static final String[] SECTIONS = {
     "header",
@@ -210,11 +213,11 @@ final class DetectorSnapshot {
               "not a detector snapshot: magic 0x%08x, expected 0x%08x (\"DWDS\")", magic, MAGIC));
     }
     int version = in.readUnsignedShort();
-    if (version != VERSION) {
+    if (version != VERSION && version != 1) {
       throw new SnapshotFormatException(
           "unsupported detector snapshot format version "
               + version
-              + "; this build reads version "
+              + "; this build reads versions 1 and "
               + VERSION);
     }
 
@@ -230,7 +233,7 @@ final class DetectorSnapshot {
     }
 
     expect(in, LINKER, section);
-    HydraLinker linker = HydraLinker.readFrom(in, config.linkerBuilder());
+    HydraLinker linker = HydraLinker.readFrom(in, config.linkerBuilder(), version);
     // Everything else is read into a detector nobody else can see yet: it is returned only when
     // the whole snapshot has been read and its checksum matched.
     ExtractionDetector d = new ExtractionDetector(config, linker);

@@ -218,7 +218,7 @@ public final class ExtractionDetector {
   // accounts
 
   private AccountProfile newProfile(Exchange e) {
-    int idx = linker.register(hashes.org);
+    int idx = linker.register(hashes.org, AccountProfile.hash(e.accountId()));
     AccountProfile p = new AccountProfile(e.accountId(), idx);
     p.allowlisted = config.allowlisted(e.accountId(), e.orgId());
     p.nextEvaluationAt = 1;

@@ -30,6 +30,9 @@ public final class HydraLinker {
   private static final int DF_PRECISION = 5;
   private static final double LOAD = 0.6;
 
+  /** Version of the {@link #writeTo} form; 2 added account hashes. */
+  public static final int FORM_VERSION = 2;
+
   private final int maxKeys;
   private final int[] minAccounts = new int[LinkKey.values().length];
   private final double[] fraction = new double[LinkKey.values().length];
@@ -37,6 +40,14 @@ public final class HydraLinker {
   // union-find over account indices
   private int[] parent = new int[1024];
   private long[] orgOf = new long[1024];
+
+  /**
+   * Hash of the account behind each index (0: unknown). An account evicted while idle and seen
+   * again gets a new index; without this, its old and new index would link to each other through
+   * its own card and IP, a "cluster" of one account.
+   */
+  private long[] idOf = new long[1024];
+
   private Cluster[] clusters = new Cluster[1024];
   private double[] evidenceOf = new double[1024];
   private long[] exchangesOf = new long[1024];
@@ -74,17 +85,30 @@ public final class HydraLinker {
    * @param orgHash hash of its declared organisation, 0 if none
    */
   public int register(long orgHash) {
+    return register(orgHash, 0);
+  }
+
+  /**
+   * Registers a new account and returns its index; indices with the same non-zero {@code
+   * accountHash} (one account seen again after its profile was evicted) are never joined.
+   *
+   * @param orgHash hash of its declared organisation, 0 if none
+   * @param accountHash hash of the account id, 0 if unknown
+   */
+  public int register(long orgHash, long accountHash) {
     int a = accounts++;
     if (a == parent.length) {
       int n = parent.length * 2;
       parent = Arrays.copyOf(parent, n);
       orgOf = Arrays.copyOf(orgOf, n);
+      idOf = Arrays.copyOf(idOf, n);
       clusters = Arrays.copyOf(clusters, n);
       evidenceOf = Arrays.copyOf(evidenceOf, n);
       exchangesOf = Arrays.copyOf(exchangesOf, n);
     }
     parent[a] = a;
     orgOf[a] = orgHash;
+    idOf[a] = accountHash;
     evidenceOf[a] = Double.NaN;
     return a;
   }
@@ -161,7 +185,7 @@ public final class HydraLinker {
     }
     lastSeen[slot] = Math.max(lastSeen[slot], ts);
     int anchor = anchors[slot];
-    if (anchor == account) {
+    if (anchor == account || (idOf[account] != 0 && idOf[account] == idOf[anchor])) {
       return false;
     }
     HyperLogLog df = distinct[slot];
@@ -442,6 +466,7 @@ public final class HydraLinker {
    * bytes. Slots are kept, not rehashed, so probing and eviction continue exactly as before.
    */
   public void writeTo(DataOutput out) throws IOException {
+    out.writeByte(FORM_VERSION);
     out.writeInt(accounts);
     out.writeLong(liveAccounts);
     out.writeLong(unions);
@@ -450,6 +475,7 @@ public final class HydraLinker {
     for (int a = 0; a < accounts; a++) {
       out.writeInt(parent[a]);
       out.writeLong(orgOf[a]);
+      out.writeLong(idOf[a]);
       out.writeDouble(evidenceOf[a]);
       out.writeLong(exchangesOf[a]);
       if (clusters[a] != null) {
@@ -486,6 +512,20 @@ public final class HydraLinker {
    * of {@code config}. Throws an {@link IOException} naming the first inconsistency found.
    */
   public static HydraLinker readFrom(DataInput in, Builder config) throws IOException {
+    return readFrom(in, config, FORM_VERSION);
+  }
+
+  /**
+   * Reads a linker form of the given version: 1 (before account hashes; they read as unknown) or 2
+   * (a version byte, then as 1 with each account's hash after its organisation).
+   */
+  public static HydraLinker readFrom(DataInput in, Builder config, int version) throws IOException {
+    if (version >= 2) {
+      int v = in.readUnsignedByte();
+      if (v != version) {
+        throw new IOException("linker form version " + v + ", expected " + version);
+      }
+    }
     HydraLinker l = config.build();
     int n = in.readInt();
     if (n < 0 || n > Integer.MAX_VALUE - 16) {
@@ -504,6 +544,7 @@ public final class HydraLinker {
         int cap = l.parent.length * 2;
         l.parent = Arrays.copyOf(l.parent, cap);
         l.orgOf = Arrays.copyOf(l.orgOf, cap);
+        l.idOf = Arrays.copyOf(l.idOf, cap);
         l.clusters = Arrays.copyOf(l.clusters, cap);
         l.evidenceOf = Arrays.copyOf(l.evidenceOf, cap);
         l.exchangesOf = Arrays.copyOf(l.exchangesOf, cap);
@@ -514,6 +555,7 @@ public final class HydraLinker {
       }
       l.parent[a] = p;
       l.orgOf[a] = in.readLong();
+      l.idOf[a] = version >= 2 ? in.readLong() : 0;
       l.evidenceOf[a] = in.readDouble();
       l.exchangesOf[a] = in.readLong();
     }
