@@ -43,7 +43,7 @@ class DetectionGoalsTest {
     assertEquals(5, report.campaigns().size(), "every preset is in the default trace");
     for (Evaluation.CampaignResult c : report.campaigns()) {
       assertTrue(c.timeToFirstAlertMillis() >= 0, c.name() + " was never alerted");
-      double floor = c.lowAndSlow() ? 0.5 : 0.95;
+      double floor = c.lowAndSlow() ? 0.8 : 0.95;
       assertTrue(c.recall() >= floor, c.name() + " recall " + c.recall() + " < " + floor);
     }
   }
@@ -71,7 +71,7 @@ class DetectionGoalsTest {
     Evaluation.Report report = report(seed);
     assertTrue(report.benignAccounts() >= 3000, "benign population " + report.benignAccounts());
     assertTrue(
-        report.benignFalsePositiveRate() <= 0.005,
+        report.benignFalsePositiveRate() <= 0.001,
         "benign FPR " + report.benignFalsePositiveRate());
     Map<String, Long> hard = new HashMap<>();
     long hardAccounts = 0;
@@ -91,6 +91,7 @@ class DetectionGoalsTest {
     assertEquals(0L, hard.get("enterprise-batch"), "enterprise batch flagged");
     assertEquals(0L, hard.get("shared-nat"), "shared NAT flagged");
     assertEquals(0L, hard.get("ci-bot"), "CI bots flagged");
+    assertEquals(0L, hard.get("ide-template"), "IDE template users flagged");
   }
 
   private static Evaluation.CampaignResult campaign(Evaluation.Report report, String name) {
