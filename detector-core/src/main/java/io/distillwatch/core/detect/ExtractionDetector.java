@@ -36,11 +36,12 @@ import org.apache.commons.math3.special.Gamma;
  * distribution of that signal. The signals form two groups, content (what the account asks for) and
  * behaviour (how it sends it); each group's probabilities are combined with Brown's method, and the
  * account is alerted only when both groups are surprising: the combined tail probability is {@code
- * max(p_content, p_behaviour)^2}, and the threshold on it is the target benign false-positive rate
- * (default 0.1% of accounts). Accounts sharing rare keys are linked into clusters ({@link
- * HydraLinker}); a cluster is alerted on the same rule, with its members' own evidence and the
- * rarity of its coordination as the two groups, and a fresh account that links to an alerted
- * cluster is flagged on that exchange.
+ * max(p_content, p_behaviour)^2}. The threshold on its {@code -log10} is set for the target benign
+ * false-positive rate (default 0.1% of accounts) on the population itself (see {@code
+ * ThresholdCalibrator}), never below {@code -log10} of that rate. Accounts sharing rare keys are
+ * linked into clusters ({@link HydraLinker}); a cluster is alerted on the same rule, with its
+ * members' own evidence and the rarity of its coordination as the two groups, and a fresh account
+ * that links to an alerted cluster is flagged on that exchange.
  *
  * <p>Not thread-safe: one detector per thread (the Flink job keys by account). No static state.
  */
@@ -393,7 +394,6 @@ public final class ExtractionDetector {
       set(Signal.OUTPUT_HARVEST, Math.log1p(p.novelOutputTokens / (double) n));
     }
     double prior = 5.0;
-    double novelShare = exchanges == 0 ? 0 : novelTotal / (double) exchanges;
     if (n >= Signal.REASONING_SHARE.minExchanges()) {
       double p0 = exchanges == 0 ? 0 : reasoningTotal / (double) exchanges;
       set(Signal.REASONING_SHARE, (p.reasoning + prior * p0) / (n + prior));
@@ -402,7 +402,6 @@ public final class ExtractionDetector {
       double h0 = exchanges == 0 ? 0 : highValueTotal / (double) exchanges;
       set(Signal.CAPABILITY_CONCENTRATION, (p.highValue + prior * h0) / (n + prior));
     }
-    assert novelShare >= 0;
     if (n >= Signal.TEMPLATE_STRUCTURE.minExchanges() && !p.templates.isEmpty()) {
       double prompts = Math.min(n, p.prompts.estimate());
       double templates = Math.max(1.0, p.templates.estimate());
@@ -612,10 +611,6 @@ public final class ExtractionDetector {
         p.exchanges,
         Map.of("cluster_size", (double) c.size()),
         reasons);
-  }
-
-  private int band(double p) {
-    return 1 + (int) Math.floor(Math.log10(alpha / Math.max(p, 1e-300)));
   }
 
   private static List<Alert> add(List<Alert> out, Alert a) {

@@ -66,8 +66,6 @@ public enum Signal {
    */
   MODEL_PIVOT("model_pivot", 8, true, 0.05, false);
 
-  private static final Signal[] VALUES = values();
-
   private final String wireName;
   private final int minExchanges;
   private final boolean content;
@@ -111,13 +109,5 @@ public enum Signal {
   /** Exchanges an account needs before this signal contributes evidence. */
   public int minExchanges() {
     return minExchanges;
-  }
-
-  static Signal ofOrdinal(int i) {
-    return VALUES[i];
-  }
-
-  static int count() {
-    return VALUES.length;
   }
 }

@@ -33,11 +33,11 @@ public final class Evaluation implements Replay.Observer {
     }
     this.limitPerHour = limitPerHour;
     for (Labels.Campaign c : labels.campaigns()) {
-      Group g = new Group(c.name(), true, false, c.lowAndSlow(), c.accounts().size());
+      Group g = new Group(c.name(), true, false, c.lowAndSlow());
       add(g, c.accounts());
     }
     for (Labels.Benign b : labels.benign()) {
-      Group g = new Group(b.archetype(), false, b.hardNegative(), false, b.accounts().size());
+      Group g = new Group(b.archetype(), false, b.hardNegative(), false);
       add(g, b.accounts());
     }
   }
@@ -281,7 +281,6 @@ public final class Evaluation implements Replay.Observer {
     final boolean hardNegative;
     final boolean lowAndSlow;
     long start = Long.MAX_VALUE;
-    final int labelled;
     long seen;
     long exchanges;
     long flagged;
@@ -292,12 +291,11 @@ public final class Evaluation implements Replay.Observer {
     long firstFlag = Long.MIN_VALUE;
     long firstLimit = Long.MIN_VALUE;
 
-    Group(String name, boolean campaign, boolean hardNegative, boolean lowAndSlow, int labelled) {
+    Group(String name, boolean campaign, boolean hardNegative, boolean lowAndSlow) {
       this.name = name;
       this.campaign = campaign;
       this.hardNegative = hardNegative;
       this.lowAndSlow = lowAndSlow;
-      this.labelled = labelled;
     }
   }
 
