@@ -1,0 +1,122 @@
+package io.distillwatch.core.link;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.distillwatch.core.alert.AccountAlert;
+import io.distillwatch.core.sketch.Hash64;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LinkStageTest {
+  private final LinkStage stage = HydraLinker.builder().buildLinkStage();
+
+  private static StageMessage observe(int account, LinkKey kind, long key, double live) {
+    String id = "acct-" + account;
+    return StageMessage.observe(id, hash(id), 0, kind, key, "k" + key, 1000L + account, 1, live);
+  }
+
+  private static long hash(String id) {
+    long h = Hash64.hash(id);
+    return h == 0 ? 1 : h;
+  }
+
+  @Test
+  void sharedRarePayment_edgesToItsFirstUser() {
+    List<StageMessage> out = new ArrayList<>();
+    stage.process(observe(1, LinkKey.PAYMENT, 42, 1000), out);
+    assertTrue(out.isEmpty(), "the first user links nobody");
+    stage.process(observe(1, LinkKey.PAYMENT, 42, 1000), out);
+    assertTrue(out.isEmpty(), "the first user again links nobody");
+    stage.process(observe(2, LinkKey.PAYMENT, 42, 1000), out);
+    assertEquals(1, out.size());
+    StageMessage edge = out.get(0);
+    assertEquals(StageMessage.Type.EDGE, edge.type());
+    assertEquals("acct-2", edge.accountId());
+    assertEquals("acct-1", edge.otherId());
+    assertEquals(hash("acct-1"), edge.otherHash());
+  }
+
+  @Test
+  void nonJoiningKind_givesIndicatorsNotEdges() {
+    List<StageMessage> out = new ArrayList<>();
+    stage.process(observe(1, LinkKey.IP, 7, 1000), out);
+    stage.process(observe(2, LinkKey.IP, 7, 1000), out);
+    assertEquals(1, out.size());
+    assertEquals(StageMessage.Type.INDICATOR, out.get(0).type());
+  }
+
+  @Test
+  void keyAboveItsCap_linksNobodyMore() {
+    // Template-set bands: cap max(20, 0.5% of 1,000 live) = 20 distinct accounts.
+    List<StageMessage> out = new ArrayList<>();
+    int edges = 0;
+    for (int a = 0; a < 200; a++) {
+      out.clear();
+      stage.process(observe(a, LinkKey.TEMPLATE_SET, 99, 1000), out);
+      edges += out.size();
+    }
+    // HyperLogLog with 32 registers: the cut falls near 20, within a few standard errors.
+    assertTrue(edges >= 12 && edges <= 32, "edges " + edges);
+    assertEquals(1, stage.keys());
+  }
+
+  @Test
+  void capGrowsWithThePopulation() {
+    double small = stage.cap(LinkKey.PAYMENT, 1000);
+    double large = stage.cap(LinkKey.PAYMENT, 1_000_000);
+    assertEquals(100, small);
+    assertEquals(20_000, large);
+  }
+
+  @Test
+  void evidenceAndAlerts_passThroughUntouched() {
+    List<StageMessage> out = new ArrayList<>();
+    StageMessage e = StageMessage.evidence("a", 5, 0, 1, 10, 3.0, 3.0, 0);
+    StageMessage al =
+        StageMessage.alert(
+            new AccountAlert("account:a:1", "a", 1, 0.99, 10, Map.of(), List.of()), 5, 0, 1, 0);
+    assertSame(null, stage.process(null, e, out));
+    stage.process(al, out);
+    assertEquals(List.of(e, al), out);
+  }
+
+  @Test
+  void stateAndMessages_roundTripThroughTheirForms() throws IOException {
+    List<StageMessage> out = new ArrayList<>();
+    LinkKeyState s = stage.process(null, observe(1, LinkKey.PAYMENT, 3, 10), out);
+    s = stage.process(s, observe(2, LinkKey.PAYMENT, 3, 10), out);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    s.writeTo(new DataOutputStream(bytes));
+    LinkKeyState back =
+        LinkKeyState.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+    assertEquals(s.lastSeen(), back.lastSeen());
+    assertEquals(s.distinctAccounts(), back.distinctAccounts());
+
+    StageMessage alert =
+        StageMessage.alert(
+            new AccountAlert(
+                "account:x:2", "x", 5, 0.5, 7, Map.of("rate", 1.5), List.of("a reason", "ü")),
+            11,
+            12,
+            2,
+            StageMessage.FLAGGED);
+    for (StageMessage m : List.of(out.get(0), alert, observe(3, LinkKey.SUBNET, 9, 5))) {
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      m.writeTo(new DataOutputStream(b));
+      StageMessage r =
+          StageMessage.readFrom(new DataInputStream(new ByteArrayInputStream(b.toByteArray())));
+      assertNotNull(r);
+      assertEquals(m.toString(), r.toString());
+    }
+  }
+}
