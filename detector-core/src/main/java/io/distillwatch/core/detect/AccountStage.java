@@ -156,13 +156,17 @@ public final class AccountStage {
       p.rareTemplates.add(hashes.template);
     }
 
-    if (p.exchanges >= p.nextEvaluationAt
-        || ts - p.lastEvaluatedTime >= config.reevaluateEveryMillis()) {
+    boolean scheduled = p.exchanges >= p.nextEvaluationAt;
+    if (scheduled || ts - p.lastEvaluatedTime >= config.reevaluateEveryMillis()) {
       linkTemplateSet(p, ts, liveAccounts, out);
-      indicate(p, LinkKey.TEMPLATE, hashes.template, e.templateHash(), ts, liveAccounts, out);
-      indicate(p, LinkKey.IP, hashes.ip, e.ip(), ts, liveAccounts, out);
-      indicate(p, LinkKey.SUBNET, hashes.subnet, null, ts, liveAccounts, out);
-      indicate(p, LinkKey.NETWORK_AGENT, hashes.networkAgent, null, ts, liveAccounts, out);
+      if (scheduled) {
+        // Indicators only name what a cluster shares; a sample on the geometric schedule (about
+        // 2 log2 n per account) finds them without a message per exchange or per time check.
+        indicate(p, LinkKey.TEMPLATE, hashes.template, e.templateHash(), ts, liveAccounts, out);
+        indicate(p, LinkKey.IP, hashes.ip, e.ip(), ts, liveAccounts, out);
+        indicate(p, LinkKey.SUBNET, hashes.subnet, null, ts, liveAccounts, out);
+        indicate(p, LinkKey.NETWORK_AGENT, hashes.networkAgent, null, ts, liveAccounts, out);
+      }
       evaluate(p, ts, out);
     }
     return p;
