@@ -133,7 +133,7 @@ public final class AccountStage {
         highValueTotal++;
       }
     }
-    trackModel(p, e.model(), ts);
+    trackModel(p, e.model(), ts, novelPrompt);
 
     if (hashes.payment != 0 && hashes.payment != p.linkedPayment) {
       p.linkedPayment = hashes.payment;
@@ -195,7 +195,7 @@ public final class AccountStage {
     }
   }
 
-  private void trackModel(AccountProfile p, String model, long ts) {
+  private void trackModel(AccountProfile p, String model, long ts, boolean novelPrompt) {
     long m = hashes.model;
     if (m == 0) {
       return;
@@ -210,7 +210,11 @@ public final class AccountStage {
         p.earlyModelHash = m;
       }
     }
-    p.pivot.update(ts, m == p.earlyModelHash ? 1.0 : 0.0);
+    if (novelPrompt) {
+      // What a pivoting campaign buys is new outputs of the new model: re-running known prompts
+      // on it (an evaluation) is not counted, as with every content signal.
+      p.pivot.update(ts, m == p.earlyModelHash ? 1.0 : 0.0);
+    }
   }
 
   private void linkTemplateSet(AccountProfile p, long ts, double live, List<StageMessage> out) {
@@ -358,10 +362,11 @@ public final class AccountStage {
       set(Signal.CAPABILITY_CONCENTRATION, (p.highValue + prior * h0) / (n + prior));
     }
     if (n >= Signal.TEMPLATE_STRUCTURE.minExchanges() && !p.templates.isEmpty()) {
-      double prompts = Math.min(n, p.prompts.estimate());
+      // Novel prompts only, like every content signal: re-running a public benchmark's items
+      // over its few templates is not templated generation of new content.
+      double fresh = Math.min(n, p.novel);
       double templates = Math.max(1.0, p.templates.estimate());
-      double unique = prompts / n;
-      set(Signal.TEMPLATE_STRUCTURE, unique * Math.log1p(prompts / templates));
+      set(Signal.TEMPLATE_STRUCTURE, fresh / n * Math.log1p(fresh / templates));
     }
     if (n >= Signal.TIMING_REGULARITY.minExchanges()) {
       set(Signal.TIMING_REGULARITY, -p.gaps.burstiness());

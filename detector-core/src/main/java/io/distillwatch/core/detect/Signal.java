@@ -39,9 +39,10 @@ public enum Signal {
    */
   CAPABILITY_CONCENTRATION("capability_concentration", 8, true, 0.05, false),
   /**
-   * Distinct prompts per distinct template, times the share of prompts that are new. Why: a
-   * campaign fills a few templates with many variables; people write free-form prompts, and CI bots
-   * replay the same prompts.
+   * Prompts new to the population per distinct template ({@code log1p}), times the share of the
+   * account's exchanges that were new. Why: a campaign fills a few templates with many fresh
+   * variables; people write free-form prompts, CI bots replay the same prompts, and researchers
+   * re-run public benchmark items that others ran before.
    */
   TEMPLATE_STRUCTURE("template_structure", 16, true, 0.25, false),
   /**
@@ -60,9 +61,9 @@ public enum Signal {
    */
   INFRASTRUCTURE_SPREAD("infrastructure_spread", 8, false, 0.1, false),
   /**
-   * Share of the account's exchanges on a model it adopted within two days of the model's first
-   * appearance in the population. Why: campaigns move onto a new release at once; people adopt
-   * gradually.
+   * Share of the account's recent novel exchanges on a model it adopted within two days of the
+   * model's first appearance in the population. Why: campaigns move onto a new release at once to
+   * harvest it on fresh prompts; people adopt gradually, and evaluations re-run known prompts.
    */
   MODEL_PIVOT("model_pivot", 8, true, 0.05, false);
 

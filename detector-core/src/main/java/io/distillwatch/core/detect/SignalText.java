@@ -28,10 +28,9 @@ final class SignalText {
               100 * v, rare);
       case TEMPLATE_STRUCTURE ->
           fmt(
-              "About %.0f distinct prompts over %.0f templates: templated generation; %s.",
-              Math.min(p.exchanges, p.prompts.estimate()),
-              Math.max(1, p.templates.estimate()),
-              rare);
+              "About %.0f prompts new to the population over %.0f templates: templated"
+                  + " generation; %s.",
+              (double) Math.min(p.exchanges, p.novel), Math.max(1, p.templates.estimate()), rare);
       case TIMING_REGULARITY ->
           fmt("Requests arrive on a machine-like schedule (burstiness %.2f); %s.", -v, rare);
       case ROUND_THE_CLOCK ->
