@@ -37,16 +37,16 @@ import org.junit.jupiter.api.Test;
  * The gateway on loopback, driven with a generated trace: two campaigns and the benign population
  * with its hard negatives.
  *
- * <p>The trace runs from 20 to 22 April 2026 at scale 0.002 (2,500 benign accounts). Its first two
- * days and three hours, about 57,000 exchanges, go straight to the gateway's guard, as if the
- * gateway had been running; the last nine hours, about 9,600, go over HTTP, one request after
- * another, in trace order. The reasoning campaign is flagged during the first part; the hydra
+ * <p>The trace runs from 20 April 2026 to 22 April 10:00 at scale 0.002 (2,500 benign accounts).
+ * Until 22 April 03:30, about 58,600 exchanges go straight to the gateway's guard, as if the
+ * gateway had been running; the last six and a half hours, about 6,900, go over HTTP, one request
+ * after another, in trace order. The reasoning campaign is flagged during the first part; the hydra
  * campaign starts in the second, so its first requests are served and its later ones refused.
  */
 class DetectionGatewayTest {
   private static final Instant START = Instant.parse("2026-04-20T00:00:00Z");
-  private static final Instant END = Instant.parse("2026-04-22T12:00:00Z");
-  private static final long HTTP_FROM = Instant.parse("2026-04-22T03:00:00Z").toEpochMilli();
+  private static final Instant END = Instant.parse("2026-04-22T10:00:00Z");
+  private static final long HTTP_FROM = Instant.parse("2026-04-22T03:30:00Z").toEpochMilli();
   private static final Set<String> SERVED_ARCHETYPES =
       Set.of(
           ScenarioPresets.ENTERPRISE_BATCH,
