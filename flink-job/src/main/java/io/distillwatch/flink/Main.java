@@ -18,6 +18,8 @@ public final class Main {
     commands.put("generate", new GenerateCommand());
     commands.put("replay", new ReplayCommand());
     commands.put("score-series", new ScoreSeriesCommand());
+    commands.put("report", new io.distillwatch.examples.cli.ReportCommand());
+    commands.put("gateway", new io.distillwatch.examples.cli.GatewayCommand());
     System.exit(DistillwatchCli.commandLine(commands).execute(args));
   }
 }
