@@ -6,23 +6,26 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Writes each record to the log at INFO, under a label: the default sink for alerts. */
+/** Writes each record to the log at INFO under a logger name: the default sink for alerts. */
 public final class LogSink implements Sink<String> {
   private static final long serialVersionUID = 1L;
-  private static final Logger LOG = LoggerFactory.getLogger(LogSink.class);
 
-  private final String label;
+  private final String logger;
 
-  public LogSink(String label) {
-    this.label = label;
+  /**
+   * @param logger name of the logger, e.g. {@code io.distillwatch.alerts}
+   */
+  public LogSink(String logger) {
+    this.logger = logger;
   }
 
   @Override
   public SinkWriter<String> createWriter(WriterInitContext context) {
+    Logger log = LoggerFactory.getLogger(logger);
     return new SinkWriter<>() {
       @Override
       public void write(String element, Context ctx) {
-        LOG.info("{} {}", label, element);
+        log.info("{}", element);
       }
 
       @Override
