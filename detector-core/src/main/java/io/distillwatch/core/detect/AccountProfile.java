@@ -22,7 +22,10 @@ import java.io.IOException;
  * for "how many distinct IPs per exchange"), a 16-bin MinHash of the template set for LSH linking,
  * a 24 x 1 h window for the current rate and a 14 x 1 day window for the baseline.
  */
-final class AccountProfile {
+public final class AccountProfile {
+  /** Version of the {@link #writeTo} form: 2 dropped the linker index and added link state. */
+  public static final int FORM_VERSION = 2;
+
   static final int HLL_PRECISION = 6;
   static final int MINHASH_BINS = 16;
   static final long HOUR = 3_600_000L;
@@ -30,8 +33,14 @@ final class AccountProfile {
 
   final String accountId;
 
-  /** Dense index of the account in the linker's union-find. */
-  final int index;
+  /** Hash of {@link #accountId} (never 0): the account's identity in link and cluster stages. */
+  final long accountHash;
+
+  /** Payment instrument last sent to the link stage (it needs each one once). */
+  long linkedPayment;
+
+  /** Digest of the template-set bands last sent to the link stage. */
+  long bandsDigest;
 
   long firstSeen;
   long lastSeen;
@@ -92,10 +101,9 @@ final class AccountProfile {
   /** Whether the account belongs to the allowlist (by account or organisation). */
   boolean allowlisted;
 
-  AccountProfile(String accountId, int index) {
+  AccountProfile(String accountId) {
     this(
         accountId,
-        index,
         SlidingWindow.builder().buckets(24).bucketMillis(HOUR).allowedLatenessMillis(HOUR).build(),
         SlidingWindow.builder().buckets(14).bucketMillis(DAY).allowedLatenessMillis(DAY).build(),
         new HyperLogLog(HLL_PRECISION),
@@ -111,7 +119,6 @@ final class AccountProfile {
 
   private AccountProfile(
       String accountId,
-      int index,
       SlidingWindow hourly,
       SlidingWindow daily,
       HyperLogLog templates,
@@ -124,7 +131,7 @@ final class AccountProfile {
       HyperLogLog rareTemplates,
       Ewma pivot) {
     this.accountId = accountId;
-    this.index = index;
+    this.accountHash = nonZero(Hash64.hash(accountId));
     this.hourly = hourly;
     this.daily = daily;
     this.templates = templates;
@@ -185,22 +192,39 @@ final class AccountProfile {
     hours.add(ts);
   }
 
+  /** The account this profile describes. */
+  public String accountId() {
+    return accountId;
+  }
+
+  /** Event time of the account's latest exchange. */
+  public long lastSeen() {
+    return lastSeen;
+  }
+
+  /** Exchanges folded into this profile. */
+  public long exchanges() {
+    return exchanges;
+  }
+
   /** Distinct active days, estimated from the span; at least one. */
   double activeDays() {
     return Math.max(1.0, (lastSeen - firstSeen) / (double) DAY);
   }
 
   /**
-   * Writes the profile. Layout (version 1), in order: UTF account id, int index, 7 longs
-   * (firstSeen, lastSeen, exchanges, orgHash, paymentHash, outputTokens, inputTokens), 3 ints
-   * (reasoning, highValue, toolUse), hourly and daily windows, four length-prefixed HyperLogLogs
-   * (templates, prompts, ips, asns), inter-arrival stats, hour-of-day histogram, length-prefixed
-   * MinHash, model state (3 longs and the pivot EWMA), detector bookkeeping (2 longs, a double, an
-   * int, a long, a boolean). The version is written once per snapshot, not per profile.
+   * Writes the profile. Layout (form version 2), in order: UTF account id, long linked payment
+   * hash, long template-set bands digest (version 1: int linker index instead), 7 longs (firstSeen,
+   * lastSeen, exchanges, orgHash, paymentHash, outputTokens, inputTokens), 3 ints (reasoning,
+   * highValue, toolUse), hourly and daily windows, four length-prefixed HyperLogLogs (templates,
+   * prompts, ips, asns), inter-arrival stats, hour-of-day histogram, length-prefixed MinHash, model
+   * state (3 longs and the pivot EWMA), detector bookkeeping (2 longs, a double, an int, a long, a
+   * boolean). The version is written once per snapshot, not per profile.
    */
-  void writeTo(DataOutput out) throws IOException {
+  public void writeTo(DataOutput out) throws IOException {
     out.writeUTF(accountId);
-    out.writeInt(index);
+    out.writeLong(linkedPayment);
+    out.writeLong(bandsDigest);
     out.writeLong(firstSeen);
     out.writeLong(lastSeen);
     out.writeLong(exchanges);
@@ -237,8 +261,42 @@ final class AccountProfile {
   }
 
   static AccountProfile readFrom(DataInput in) throws IOException {
+    return readFrom(in, FORM_VERSION);
+  }
+
+  /**
+   * Reads a profile written by {@link #writeTo} of form {@code version} (1 or 2; a version 1
+   * profile's linker index is skipped and its link state starts empty, so its keys are sent to the
+   * link stage again, which is harmless). Corrupt input throws an {@link IOException}; a profile is
+   * returned only if every part read and checked.
+   */
+  public static AccountProfile readFrom(DataInput in, int version) throws IOException {
+    if (version != 1 && version != FORM_VERSION) {
+      throw new SnapshotFormatException(
+          "account profile form version " + version + " unknown; this build reads 1 and 2");
+    }
+    try {
+      AccountProfile p = readBody(in, version);
+      if (p.exchanges < 0 || (p.exchanges > 0 && p.lastSeen < p.firstSeen)) {
+        throw new SnapshotFormatException(
+            "account profile '" + p.accountId + "' is inconsistent: " + p.exchanges + " exchanges");
+      }
+      return p;
+    } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
+      throw new SnapshotFormatException("corrupt account profile: " + e.getMessage(), e);
+    }
+  }
+
+  private static AccountProfile readBody(DataInput in, int version) throws IOException {
     String id = in.readUTF();
-    int index = in.readInt();
+    long linkedPayment = 0;
+    long bandsDigest = 0;
+    if (version == 1) {
+      in.readInt();
+    } else {
+      linkedPayment = in.readLong();
+      bandsDigest = in.readLong();
+    }
     long[] l = new long[7];
     for (int i = 0; i < l.length; i++) {
       l[i] = in.readLong();
@@ -265,7 +323,6 @@ final class AccountProfile {
     AccountProfile p =
         new AccountProfile(
             id,
-            index,
             hourly,
             daily,
             templates,
@@ -277,6 +334,8 @@ final class AccountProfile {
             templateSet,
             rareTemplates,
             pivot);
+    p.linkedPayment = linkedPayment;
+    p.bandsDigest = bandsDigest;
     p.firstSeen = l[0];
     p.lastSeen = l[1];
     p.exchanges = l[2];

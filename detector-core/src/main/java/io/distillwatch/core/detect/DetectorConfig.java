@@ -2,6 +2,7 @@ package io.distillwatch.core.detect;
 
 import io.distillwatch.core.link.HydraLinker;
 import io.distillwatch.core.link.LinkKey;
+import io.distillwatch.core.link.LinkStage;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -97,6 +98,13 @@ public final class DetectorConfig {
 
   HydraLinker newLinker() {
     return linkerBuilder().build();
+  }
+
+  /**
+   * The link stage (its in-process key map bounded by {@code maxLinkKeys}) with the rarity caps.
+   */
+  public LinkStage newLinkStage() {
+    return linkerBuilder().buildLinkStage();
   }
 
   HydraLinker.Builder linkerBuilder() {

@@ -1,6 +1,6 @@
 package io.distillwatch.core.detect;
 
-import io.distillwatch.core.link.HydraLinker;
+import io.distillwatch.core.link.LinkStage;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -10,8 +10,6 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Set;
@@ -22,74 +20,50 @@ import java.util.zip.CRC32C;
  * fed the rest of a stream emits exactly the alerts of one that never stopped, and its own snapshot
  * is byte-identical to the original's.
  *
- * <p>Serial form, version 2 (version 1 is still read). Big-endian ({@link java.io.DataOutput});
- * "string" is an int UTF-8 length then the bytes. Every section starts with a one-byte tag, so a
- * damaged stream is reported by the section it broke in.
+ * <p>Serial form, version 3. Big-endian ({@link java.io.DataOutput}). Every section starts with a
+ * one-byte tag, so a damaged stream is reported by the section it broke in.
  *
  * <pre>
  * offset  size        field
  * 0       4           magic 0x44574453 ("DWDS")
- * 4       2           format version (2; 1 is read too)
+ * 4       2           format version (3)
  * 6                   sections, in this order:
- *   tag 1 COUNTERS    10 longs: streamStart, streamTime, exchanges, novelTotal, reasoningTotal,
- *                     highValueTotal, evictedIdle, evictedCap, accountAlerts, clusterAlerts
- *   tag 2 LINKER      HydraLinker form (see HydraLinker#writeTo): v2 starts with its form version
- *                     byte and adds each account's id hash; counters, per-account union-find
- *                     records, clustersBySize, clusters with indicators, key table by slot
- *   tag 3 MODELS      int n (0..4096), n x (long model hash, long first seen)
- *   tag 4 CALIBRATORS byte signals (10), byte strata (4), then signals x strata calibrators,
- *                     signal-major: long seed, int sinceRefresh, boolean ready, double q50, q90,
- *                     scale, 33 doubles quantile table, QuantileSketch serial form v1
- *   tag 5 COMBINERS   content then behaviour: int buckets (45), buckets x (long n, double mean,
- *                     double m2)
- *   tag 6 THRESHOLD   double target rate, long accounts, int sinceRefresh, double threshold,
- *                     600 longs bins
- *   tag 7 NOVELTY     byte noveltyBits, byte encoding; 0 sparse: int n, n x (int slot, long hash)
- *                     in slot order; 1 dense: 4 * 2^bits longs
- *   tag 8 IDS         int n (= linker accounts), n x string: account id by dense index
- *   tag 9 PROFILES    int n (live profiles), n x AccountProfile form (profile layout v1), least
- *                     recently accessed first (the access order idle eviction walks)
+ *   tag 1 COUNTERS    2 longs: evictedIdle, evictedCap
+ *   tag 2 ACCOUNTS    AccountStage form (see AccountStage#writeTo): counters, models,
+ *                     calibrators, combiners, threshold, novelty filter, template rarity table
+ *   tag 3 LINKS       LinkStage form: its key map, least recently used first
+ *   tag 4 CLUSTERS    ClusterStage form: linker (union-find, clusters) and per-account alert state
+ *   tag 5 PROFILES    byte profile form version, int n (live profiles), n x AccountProfile form,
+ *                     least recently accessed first (the access order idle eviction walks)
  * end-12  8           byte count of everything before this field
  * end-4   4           CRC32C of everything before the byte count
  * </pre>
  *
- * <p>Implementation notes. The writer streams (a few MB per 10k accounts plus the novelty table)
- * through a 64 KiB buffer; the checksum is a trailer, so reading cannot check it before parsing.
- * Instead every count is range-checked as it is read, arrays sized by a count grow as records
- * arrive (a corrupt count runs into end of input, not out of memory), and the detector is assembled
- * privately and returned only after the trailer matched: corrupt input gives a {@link
- * SnapshotFormatException}, never a detector. The reader takes exactly the snapshot's bytes from
- * its stream and nothing beyond, so a snapshot can be embedded in a larger stream.
+ * <p>Versions 1 and 2 were written by the single-stage detector of the 0.1.0 pre-release, whose
+ * linker state has no equivalent in the staged one; they are refused with a message saying so.
+ *
+ * <p>Implementation notes. The writer streams through a 64 KiB buffer; the checksum is a trailer,
+ * so reading cannot check it before parsing. Instead every count is range-checked as it is read,
+ * and the detector is assembled privately and returned only after the trailer matched: corrupt
+ * input gives a {@link SnapshotFormatException}, never a detector. The reader takes exactly the
+ * snapshot's bytes from its stream and nothing beyond, so a snapshot can be embedded in a larger
+ * stream.
  */
 final class DetectorSnapshot {
   static final int MAGIC = 0x44574453;
 
-  /** Written version. 2 added the linker's account hashes; version 1 snapshots still restore. */
-  static final int VERSION = 2;
+  /** Written version. 3: the staged detector (account, link and cluster stages). */
+  static final int VERSION = 3;
 
   private static final String[] SECTIONS = {
-    "header",
-    "counters",
-    "linker",
-    "models",
-    "calibrators",
-    "combiners",
-    "threshold",
-    "novelty",
-    "ids",
-    "profiles",
-    "trailer"
+    "header", "counters", "account stage", "link stage", "cluster stage", "profiles", "trailer"
   };
   private static final int COUNTERS = 1;
-  private static final int LINKER = 2;
-  private static final int MODELS = 3;
-  private static final int CALIBRATORS = 4;
-  private static final int COMBINERS = 5;
-  private static final int THRESHOLD = 6;
-  private static final int NOVELTY = 7;
-  private static final int IDS = 8;
-  private static final int PROFILES = 9;
-  private static final int TRAILER = 10;
+  private static final int ACCOUNTS = 2;
+  private static final int LINKS = 3;
+  private static final int CLUSTERS = 4;
+  private static final int PROFILES = 5;
+  private static final int TRAILER = 6;
 
   private DetectorSnapshot() {}
 
@@ -98,58 +72,17 @@ final class DetectorSnapshot {
     DataOutputStream out = new DataOutputStream(new BufferedOutputStream(checked, 1 << 16));
     out.writeInt(MAGIC);
     out.writeShort(VERSION);
-
     out.writeByte(COUNTERS);
-    for (long v :
-        new long[] {
-          d.streamStart,
-          d.streamTime,
-          d.exchanges,
-          d.novelTotal,
-          d.reasoningTotal,
-          d.highValueTotal,
-          d.evictedIdle,
-          d.evictedCap,
-          d.accountAlerts,
-          d.clusterAlerts
-        }) {
-      out.writeLong(v);
-    }
-
-    out.writeByte(LINKER);
-    d.linker.writeTo(out);
-
-    out.writeByte(MODELS);
-    d.models.writeTo(out);
-
-    out.writeByte(CALIBRATORS);
-    Calibrator[][] calibrators = d.calibrators;
-    out.writeByte(calibrators.length);
-    out.writeByte(calibrators[0].length);
-    for (Calibrator[] perSignal : calibrators) {
-      for (Calibrator c : perSignal) {
-        c.writeTo(out);
-      }
-    }
-
-    out.writeByte(COMBINERS);
-    d.contentCombiner.writeTo(out);
-    d.behaviourCombiner.writeTo(out);
-
-    out.writeByte(THRESHOLD);
-    d.threshold.writeTo(out);
-
-    out.writeByte(NOVELTY);
-    d.novelty.writeTo(out);
-
-    out.writeByte(IDS);
-    int accounts = d.linker.accounts();
-    out.writeInt(accounts);
-    for (int i = 0; i < accounts; i++) {
-      writeString(out, d.idsByIndex[i]);
-    }
-
+    out.writeLong(d.evictedIdle);
+    out.writeLong(d.evictedCap);
+    out.writeByte(ACCOUNTS);
+    d.accounts.writeTo(out);
+    out.writeByte(LINKS);
+    d.links.writeTo(out);
+    out.writeByte(CLUSTERS);
+    d.clusters.writeTo(out);
     out.writeByte(PROFILES);
+    out.writeByte(AccountProfile.FORM_VERSION);
     out.writeInt(d.profiles.size());
     for (AccountProfile p : d.profiles.values()) { // iteration does not change access order
       p.writeTo(out);
@@ -185,7 +118,10 @@ final class DetectorSnapshot {
       }
       return d;
     } catch (SnapshotFormatException e) {
-      throw e;
+      if (section[0] == 0 || section[0] == TRAILER || e.getMessage().startsWith("corrupt")) {
+        throw e;
+      }
+      throw corrupt(section[0], e.getMessage(), e);
     } catch (EOFException e) {
       throw new SnapshotFormatException(
           "snapshot truncated in section '" + SECTIONS[section[0]] + "'", e);
@@ -213,84 +149,44 @@ final class DetectorSnapshot {
               "not a detector snapshot: magic 0x%08x, expected 0x%08x (\"DWDS\")", magic, MAGIC));
     }
     int version = in.readUnsignedShort();
-    if (version != VERSION && version != 1) {
+    if (version == 1 || version == 2) {
+      throw new SnapshotFormatException(
+          "detector snapshot format version "
+              + version
+              + " was written by the single-stage 0.1.0 pre-release and cannot be restored by"
+              + " this build (version "
+              + VERSION
+              + "); rebuild the state by replaying the stream");
+    }
+    if (version != VERSION) {
       throw new SnapshotFormatException(
           "unsupported detector snapshot format version "
               + version
-              + "; this build reads versions 1 and "
+              + "; this build reads version "
               + VERSION);
     }
-
     expect(in, COUNTERS, section);
-    long[] counters = new long[10];
-    for (int i = 0; i < counters.length; i++) {
-      counters[i] = in.readLong();
+    long evictedIdle = in.readLong();
+    long evictedCap = in.readLong();
+    if (evictedIdle < 0 || evictedCap < 0) {
+      throw corrupt(COUNTERS, "negative eviction count", null);
     }
-    for (int i = 2; i < counters.length; i++) {
-      if (counters[i] < 0) {
-        throw corrupt(COUNTERS, "counter " + i + " is negative: " + counters[i], null);
-      }
-    }
-
-    expect(in, LINKER, section);
-    HydraLinker linker = HydraLinker.readFrom(in, config.linkerBuilder(), version);
-    // Everything else is read into a detector nobody else can see yet: it is returned only when
-    // the whole snapshot has been read and its checksum matched.
-    ExtractionDetector d = new ExtractionDetector(config, linker);
-
-    expect(in, MODELS, section);
-    d.models.readFrom(in);
-
-    expect(in, CALIBRATORS, section);
-    int signals = in.readUnsignedByte();
-    int strata = in.readUnsignedByte();
-    if (signals != d.calibrators.length || strata != d.calibrators[0].length) {
-      throw corrupt(
-          CALIBRATORS,
-          signals
-              + " x "
-              + strata
-              + " calibrators, expected "
-              + d.calibrators.length
-              + " x "
-              + d.calibrators[0].length,
-          null);
-    }
-    for (Calibrator[] perSignal : d.calibrators) {
-      for (Calibrator c : perSignal) {
-        c.readFrom(in);
-      }
-    }
-
-    expect(in, COMBINERS, section);
-    d.contentCombiner.readFrom(in);
-    d.behaviourCombiner.readFrom(in);
-
-    expect(in, THRESHOLD, section);
-    d.threshold.readFrom(in);
-
-    expect(in, NOVELTY, section);
-    d.novelty.readFrom(in);
-
-    expect(in, IDS, section);
-    int accounts = in.readInt();
-    if (accounts != linker.accounts()) {
-      throw corrupt(IDS, accounts + " ids for " + linker.accounts() + " linked accounts", null);
-    }
-    String[] ids = new String[1024];
-    for (int i = 0; i < accounts; i++) {
-      if (i == ids.length) {
-        ids = Arrays.copyOf(ids, ids.length * 2);
-      }
-      ids[i] = readString(in);
-    }
-    d.idsByIndex = ids;
+    expect(in, ACCOUNTS, section);
+    AccountStage accounts = AccountStage.readFrom(in, config);
+    expect(in, LINKS, section);
+    LinkStage links = config.newLinkStage();
+    links.readFrom(in);
+    expect(in, CLUSTERS, section);
+    ClusterStage clusters = ClusterStage.readFrom(in, config);
+    // Everything is read into a detector nobody else can see yet: it is returned only when the
+    // whole snapshot has been read and its checksum matched.
+    ExtractionDetector d = new ExtractionDetector(config, accounts, links, clusters);
 
     expect(in, PROFILES, section);
+    int form = in.readUnsignedByte();
     int live = in.readInt();
-    if (live < 0 || live > accounts || live != linker.liveAccounts()) {
-      throw corrupt(
-          PROFILES, live + " profiles, linker has " + linker.liveAccounts() + " live", null);
+    if (live < 0) {
+      throw corrupt(PROFILES, live + " profiles", null);
     }
     Set<Long> allowedOrgs = new HashSet<>();
     for (String org : config.allowlistedOrgs()) {
@@ -300,17 +196,8 @@ final class DetectorSnapshot {
       }
     }
     for (int i = 0; i < live; i++) {
-      AccountProfile p = AccountProfile.readFrom(in);
-      if (p.index < 0 || p.index >= accounts || !p.accountId.equals(ids[p.index])) {
-        throw corrupt(
-            PROFILES,
-            "profile '" + p.accountId + "' has index " + p.index + " of another account",
-            null);
-      }
-      if (p.exchanges < 1) {
-        throw corrupt(PROFILES, "profile '" + p.accountId + "' has no exchanges", null);
-      }
-      // The allowlist is the caller's configuration: re-apply it, as newProfile() would have.
+      AccountProfile p = AccountProfile.readFrom(in, form);
+      // The allowlist is the caller's configuration: re-apply it, as a new profile would have.
       p.allowlisted =
           config.allowlistedAccounts().contains(p.accountId) || allowedOrgs.contains(p.orgHash);
       if (d.profiles.put(p.accountId, p) != null) {
@@ -318,26 +205,14 @@ final class DetectorSnapshot {
       }
     }
     // A lower cap than the original's applies now, least recently active first, as in observe().
-    if (d.profiles.size() > config.maxAccounts()) {
-      Iterator<AccountProfile> eldest = d.profiles.values().iterator();
-      while (d.profiles.size() > config.maxAccounts()) {
-        eldest.next();
-        eldest.remove();
-        counters[7]++;
-      }
-      linker.liveAccounts(d.profiles.size());
+    Iterator<AccountProfile> eldest = d.profiles.values().iterator();
+    while (d.profiles.size() > config.maxAccounts()) {
+      eldest.next();
+      eldest.remove();
+      evictedCap++;
     }
-
-    d.streamStart = counters[0];
-    d.streamTime = counters[1];
-    d.exchanges = counters[2];
-    d.novelTotal = counters[3];
-    d.reasoningTotal = counters[4];
-    d.highValueTotal = counters[5];
-    d.evictedIdle = counters[6];
-    d.evictedCap = counters[7];
-    d.accountAlerts = counters[8];
-    d.clusterAlerts = counters[9];
+    d.evictedIdle = evictedIdle;
+    d.evictedCap = evictedCap;
     section[0] = TRAILER;
     return d;
   }
@@ -349,24 +224,6 @@ final class DetectorSnapshot {
       throw new SnapshotFormatException(
           "expected section '" + SECTIONS[tag] + "' (tag " + tag + "), found tag " + found);
     }
-  }
-
-  private static final int MAX_STRING_BYTES = 1 << 20;
-
-  private static void writeString(DataOutputStream out, String s) throws IOException {
-    byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    out.writeInt(b.length);
-    out.write(b);
-  }
-
-  private static String readString(DataInputStream in) throws IOException {
-    int n = in.readInt();
-    if (n < 0 || n > MAX_STRING_BYTES) {
-      throw new IOException("string length " + n + " out of [0, " + MAX_STRING_BYTES + "]");
-    }
-    byte[] b = new byte[n];
-    in.readFully(b);
-    return new String(b, StandardCharsets.UTF_8);
   }
 
   /** Counts and checksums the bytes passed to the sink. */

@@ -7,7 +7,7 @@ final class SignalText {
   private SignalText() {}
 
   static String reason(Signal s, double v, double tail, AccountProfile p) {
-    String rare = "only " + ExtractionDetector.percent(tail) + " of accounts go this far";
+    String rare = "only " + AccountStage.percent(tail) + " of accounts go this far";
     return switch (s) {
       case RATE_VS_BASELINE ->
           fmt(

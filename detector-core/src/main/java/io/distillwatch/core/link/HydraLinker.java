@@ -211,6 +211,46 @@ public final class HydraLinker {
     return false;
   }
 
+  /**
+   * Joins two registered accounts that share a rare joining key (the link stage decided it is
+   * rare), recording the key as a shared indicator. Indices of one account (same non-zero account
+   * hash) are never joined.
+   *
+   * @return true if the accounts were in different clusters and now are in one
+   */
+  public boolean join(int account, int other, LinkKey kind, String value) {
+    if (account == other || (idOf[account] != 0 && idOf[account] == idOf[other])) {
+      return false;
+    }
+    if (find(account) == find(other)) {
+      return false;
+    }
+    union(account, other);
+    clusters[find(account)].addIndicator(kind, value);
+    return true;
+  }
+
+  /** Records a shared key as an indicator of the accounts' cluster, if they are in one. */
+  public void indicate(int account, int other, LinkKey kind, String value) {
+    int root = find(account);
+    if (root == find(other) && clusters[root] != null) {
+      clusters[root].addIndicator(kind, value);
+    }
+  }
+
+  /** Sets the account's exchange count, keeping its cluster's total up to date. */
+  public void exchanges(int account, long total) {
+    long delta = total - exchangesOf[account];
+    if (delta <= 0) {
+      return;
+    }
+    exchangesOf[account] = total;
+    Cluster c = clusters[find(account)];
+    if (c != null) {
+      c.exchanges += delta;
+    }
+  }
+
   /** Estimated distinct accounts that used a key; 0 if unknown. */
   public double distinctAccounts(LinkKey kind, long keyHash) {
     if (keyHash == 0) {
@@ -270,6 +310,20 @@ public final class HydraLinker {
     if (size > 1) {
       clustersBySize[31 - Integer.numberOfLeadingZeros(size)] += delta;
     }
+  }
+
+  /** The account's exchange count as last set. */
+  public long exchanges(int account) {
+    return exchangesOf[account];
+  }
+
+  /** Clusters (components of two or more accounts). */
+  public long clusterCount() {
+    long n = 0;
+    for (long c : clustersBySize) {
+      n += c;
+    }
+    return n;
   }
 
   /** Registered accounts. */
@@ -697,6 +751,16 @@ public final class HydraLinker {
 
     public HydraLinker build() {
       return new HydraLinker(this);
+    }
+
+    /** The link stage with these caps and {@code maxKeys} (for its in-process key map). */
+    public LinkStage buildLinkStage() {
+      return new LinkStage(minAccounts, fraction, maxKeys);
+    }
+
+    /** A table of key rarity with these caps and {@code maxKeys}. */
+    public RarityTable buildRarityTable() {
+      return new RarityTable(minAccounts, fraction, maxKeys);
     }
   }
 }

@@ -87,7 +87,7 @@ class AccountProfileTest {
   }
 
   private static AccountProfile profileAfter(Traffic t, int exchanges, KeyHashes h) {
-    AccountProfile p = new AccountProfile(t.accountId, t.r.nextInt(1 << 20));
+    AccountProfile p = new AccountProfile(t.accountId);
     for (int i = 0; i < exchanges; i++) {
       feed(p, t.next(), h, t.r);
     }
@@ -124,7 +124,7 @@ class AccountProfileTest {
       AccountProfile copy = read(written);
       assertArrayEquals(written, bytes(copy), "seed " + seed + " after " + n + " exchanges");
       assertEquals(p.accountId, copy.accountId);
-      assertEquals(p.index, copy.index);
+      assertEquals(p.accountHash, copy.accountHash);
       assertEquals(p.exchanges, copy.exchanges);
       assertEquals(n, copy.exchanges);
     }
@@ -173,7 +173,7 @@ class AccountProfileTest {
     }
     // Most of the form is fixed-size (sketch registers, window headers); what grows with traffic
     // (window counts as varints) must have grown here, or the traffic was not a full profile.
-    int empty = bytes(new AccountProfile(new UUID(1, 2).toString(), 0)).length;
+    int empty = bytes(new AccountProfile(new UUID(1, 2).toString())).length;
     assertTrue(largest > empty, "largest " + largest + ", empty " + empty);
   }
 }

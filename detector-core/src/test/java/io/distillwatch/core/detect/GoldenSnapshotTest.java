@@ -26,7 +26,7 @@ class GoldenSnapshotTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {1, 2})
+  @ValueSource(ints = {3})
   void everyVersion_restores_withRecordedExplanations(int version) throws IOException {
     byte[] fixture = resource("snapshot-v" + version + ".bin");
     List<String> expected =
@@ -40,6 +40,20 @@ class GoldenSnapshotTest {
       String id = GoldenSnapshot.ACCOUNTS.get(i);
       assertSameExplanation(expected.get(i), GoldenSnapshot.canonical(d.explain(id)));
     }
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2})
+  void singleStageVersions_areRefusedSayingWhy(int version) throws IOException {
+    byte[] fixture = resource("snapshot-v" + version + ".bin");
+    SnapshotFormatException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            SnapshotFormatException.class,
+            () ->
+                ExtractionDetector.restore(
+                    new ByteArrayInputStream(fixture), GoldenSnapshot.config()));
+    assertTrue(e.getMessage().contains("version " + version), e.getMessage());
+    assertTrue(e.getMessage().contains("replaying the stream"), e.getMessage());
   }
 
   @Test

@@ -1,0 +1,268 @@
+package io.distillwatch.core.link;
+
+import io.distillwatch.core.sketch.HyperLogLog;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * How many distinct accounts used each key, for deciding on the hot path whether a key is common
+ * (used by more accounts than its kind's cap): the account stage keeps one to keep common
+ * templates, such as an IDE's system prompt, out of an account's template set. Accounts are known
+ * by their id hash, so the table is independent of any index and survives re-partitioning.
+ *
+ * <p>Implementation notes: an open-addressing table of parallel primitive arrays (linear probing,
+ * power-of-two capacity) bounded by {@code maxKeys}; distinct accounts per key are counted with a
+ * 32-register HyperLogLog created only once a second account uses the key, so the common
+ * single-user key costs one slot. When {@code maxKeys} keys are held it is rebuilt keeping half:
+ * shared keys first, then the most recently seen, and the dropped keys are counted. No allocation
+ * per observation except the rare HyperLogLog. Not thread-safe.
+ */
+public final class RarityTable {
+  private static final double LOAD = 0.6;
+
+  private final int[] minAccounts;
+  private final double[] fraction;
+  private final int maxKeys;
+
+  private long[] keys;
+  private long[] anchors;
+  private long[] lastSeen;
+  private HyperLogLog[] distinct;
+  private int size;
+  private int mask;
+  private long evictedKeys;
+
+  RarityTable(int[] minAccounts, double[] fraction, int maxKeys) {
+    this.minAccounts = minAccounts.clone();
+    this.fraction = fraction.clone();
+    this.maxKeys = maxKeys;
+    allocate(1024);
+  }
+
+  /**
+   * Records that the account with hash {@code accountHash} used a key; a key hash of 0 is ignored.
+   */
+  public void observe(LinkKey kind, long keyHash, long accountHash, long ts) {
+    if (keyHash == 0) {
+      return;
+    }
+    long key = StageMessage.keyRoute(kind, keyHash);
+    int slot = slotOf(key);
+    if (keys[slot] == 0) {
+      keys[slot] = key;
+      anchors[slot] = accountHash;
+      lastSeen[slot] = ts;
+      size++;
+      if (size >= maxKeys) {
+        evict();
+      } else if (size > keys.length * LOAD) {
+        grow();
+      }
+      return;
+    }
+    lastSeen[slot] = Math.max(lastSeen[slot], ts);
+    if (anchors[slot] == accountHash) {
+      return;
+    }
+    HyperLogLog df = distinct[slot];
+    if (df == null) {
+      df = new HyperLogLog(LinkKeyState.DF_PRECISION);
+      df.add(anchors[slot]);
+      distinct[slot] = df;
+    }
+    df.add(accountHash);
+  }
+
+  /** Estimated distinct accounts that used a key; 0 if unknown. */
+  public double distinctAccounts(LinkKey kind, long keyHash) {
+    if (keyHash == 0) {
+      return 0;
+    }
+    int slot = slotOf(StageMessage.keyRoute(kind, keyHash));
+    if (keys[slot] == 0) {
+      return 0;
+    }
+    return distinct[slot] == null ? 1 : distinct[slot].estimate();
+  }
+
+  /** Whether a key is used by more accounts than {@code max(minAccounts, fraction * live)}. */
+  public boolean common(LinkKey kind, long keyHash, double liveAccounts) {
+    int k = kind.ordinal();
+    return distinctAccounts(kind, keyHash) > Math.max(minAccounts[k], fraction[k] * liveAccounts);
+  }
+
+  /** Keys held. */
+  public int keys() {
+    return size;
+  }
+
+  /** Keys dropped because the table was full. */
+  public long evictedKeys() {
+    return evictedKeys;
+  }
+
+  private int slotOf(long key) {
+    int i = (int) (key ^ (key >>> 32)) & mask;
+    while (keys[i] != 0 && keys[i] != key) {
+      i = (i + 1) & mask;
+    }
+    return i;
+  }
+
+  private void allocate(int capacity) {
+    keys = new long[capacity];
+    anchors = new long[capacity];
+    lastSeen = new long[capacity];
+    distinct = new HyperLogLog[capacity];
+    mask = capacity - 1;
+    size = 0;
+  }
+
+  private void grow() {
+    long[] oldKeys = keys;
+    long[] oldAnchors = anchors;
+    long[] oldSeen = lastSeen;
+    HyperLogLog[] oldDistinct = distinct;
+    allocate(keys.length * 2);
+    for (int i = 0; i < oldKeys.length; i++) {
+      if (oldKeys[i] != 0) {
+        reinsert(oldKeys[i], oldAnchors[i], oldSeen[i], oldDistinct[i]);
+      }
+    }
+  }
+
+  /**
+   * Rebuilds keeping half of {@code maxKeys}: shared keys before single-user ones, the most
+   * recently seen first within each; ties at a cutoff are settled by a strict quota, so a flood of
+   * single-use keys with one timestamp can never push out a shared key.
+   */
+  private void evict() {
+    long[] oldKeys = keys;
+    long[] oldAnchors = anchors;
+    long[] oldSeen = lastSeen;
+    HyperLogLog[] oldDistinct = distinct;
+    int n = size;
+    int keep = maxKeys / 2;
+    long[] sharedSeen = new long[n];
+    long[] singleSeen = new long[n];
+    int shared = 0;
+    int singles = 0;
+    for (int i = 0; i < oldKeys.length; i++) {
+      if (oldKeys[i] != 0) {
+        if (oldDistinct[i] != null) {
+          sharedSeen[shared++] = oldSeen[i];
+        } else {
+          singleSeen[singles++] = oldSeen[i];
+        }
+      }
+    }
+    int sharedQuota = Math.min(shared, keep);
+    int singleQuota = Math.max(0, keep - sharedQuota);
+    long sharedCutoff = cutoff(sharedSeen, shared, sharedQuota);
+    long singleCutoff = cutoff(singleSeen, singles, singleQuota);
+    allocate(oldKeys.length);
+    int kept = 0;
+    for (int pass = 0; pass < 2; pass++) {
+      for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < oldKeys.length; i++) {
+          boolean isShared = oldDistinct[i] != null;
+          if (oldKeys[i] == 0 || isShared != (pass == 0)) {
+            continue;
+          }
+          long cut = isShared ? sharedCutoff : singleCutoff;
+          int quota = isShared ? sharedQuota : sharedQuota + singleQuota;
+          boolean take = round == 0 ? oldSeen[i] > cut : oldSeen[i] == cut;
+          if (take && kept < quota) {
+            reinsert(oldKeys[i], oldAnchors[i], oldSeen[i], oldDistinct[i]);
+            oldKeys[i] = 0;
+            kept++;
+          }
+        }
+      }
+    }
+    for (long k : oldKeys) {
+      if (k != 0) {
+        evictedKeys++;
+      }
+    }
+  }
+
+  private static long cutoff(long[] seen, int n, int keep) {
+    if (keep >= n) {
+      return Long.MIN_VALUE;
+    }
+    if (keep == 0) {
+      return Long.MAX_VALUE;
+    }
+    Arrays.sort(seen, 0, n);
+    return seen[n - keep];
+  }
+
+  private void reinsert(long key, long anchor, long seen, HyperLogLog df) {
+    int slot = slotOf(key);
+    keys[slot] = key;
+    anchors[slot] = anchor;
+    lastSeen[slot] = seen;
+    distinct[slot] = df;
+    size++;
+  }
+
+  /**
+   * Writes the table. Layout: int capacity, int size, long evictedKeys, then each occupied slot in
+   * slot order as int slot, long key, long anchor, long lastSeen, unsigned short length of the
+   * HyperLogLog bytes (0: none) and the bytes. Slots are kept, not rehashed.
+   */
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeInt(keys.length);
+    out.writeInt(size);
+    out.writeLong(evictedKeys);
+    for (int i = 0; i < keys.length; i++) {
+      if (keys[i] != 0) {
+        out.writeInt(i);
+        out.writeLong(keys[i]);
+        out.writeLong(anchors[i]);
+        out.writeLong(lastSeen[i]);
+        byte[] df = distinct[i] == null ? new byte[0] : distinct[i].toBytes();
+        out.writeShort(df.length);
+        out.write(df);
+      }
+    }
+  }
+
+  /** Replaces the table with the form of {@link #writeTo}; corrupt input throws. */
+  public void readFrom(DataInput in) throws IOException {
+    int capacity = in.readInt();
+    int n = in.readInt();
+    long evicted = in.readLong();
+    if (capacity < 1024 || Integer.bitCount(capacity) != 1 || n < 0 || n > capacity * LOAD + 1) {
+      throw new IOException("rarity table of " + n + " keys in " + capacity + " slots");
+    }
+    allocate(capacity);
+    int previous = -1;
+    for (int j = 0; j < n; j++) {
+      int slot = in.readInt();
+      long key = in.readLong();
+      if (slot <= previous || slot >= capacity || key == 0) {
+        throw new IOException("rarity table slot " + slot + " out of order or range");
+      }
+      previous = slot;
+      keys[slot] = key;
+      anchors[slot] = in.readLong();
+      lastSeen[slot] = in.readLong();
+      int len = in.readUnsignedShort();
+      if (len > 0) {
+        byte[] b = new byte[len];
+        in.readFully(b);
+        try {
+          distinct[slot] = HyperLogLog.fromBytes(b);
+        } catch (RuntimeException e) {
+          throw new IOException("corrupt rarity table HyperLogLog: " + e.getMessage(), e);
+        }
+      }
+    }
+    size = n;
+    evictedKeys = evicted;
+  }
+}

@@ -1,0 +1,349 @@
+package io.distillwatch.core.link;
+
+import io.distillwatch.core.alert.AccountAlert;
+import io.distillwatch.core.sketch.Hash64;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A message between the detector's three stages: the account stage (keyed by account) sends {@link
+ * Type#OBSERVE}, {@link Type#EVIDENCE} and {@link Type#ALERT} to the link stage (keyed by {@link
+ * #route()}), which turns observations into {@link Type#EDGE}s and {@link Type#INDICATOR}s and
+ * passes the rest on to the cluster stage. {@code ExtractionDetector} runs the three in one thread;
+ * the Flink job runs each as its own stage, with these messages on the wire.
+ *
+ * <p>Fields a type does not use are null, 0 or NaN. Messages are sent only on an account's first
+ * use of a payment instrument and at its evaluation points (a geometric schedule of its exchange
+ * count), not per exchange, so their allocation is off the hot path.
+ *
+ * @param type what the message says
+ * @param route the link stage's key: the link key for observations, the account for the rest
+ * @param accountId the account the message is about
+ * @param accountHash 64-bit hash of {@code accountId}, never 0
+ * @param orgHash hash of the account's declared organisation, 0 if none
+ * @param kind the link key's kind (observations, edges, indicators)
+ * @param keyHash the link key's hash (observations, edges, indicators)
+ * @param value the key as text, for a cluster alert's shared indicators; may be null
+ * @param otherId the key's first user, joined to or sharing with {@code accountId} (edges,
+ *     indicators)
+ * @param otherHash hash of {@code otherId}
+ * @param otherOrgHash organisation hash of {@code otherId}
+ * @param timestamp event time of the exchange that caused the message
+ * @param exchanges the account's exchanges so far
+ * @param lnEvidence the account's evidence, {@code -ln p} (evidence)
+ * @param bar the alert threshold on {@code -log10 p} when sent, NaN while uncalibrated (evidence)
+ * @param flags {@link #ALLOWLISTED} and {@link #FLAGGED} bits (evidence, alerts)
+ * @param liveAccounts the sender's estimate of live accounts in the population (observations)
+ * @param band the alert's score band (alerts)
+ * @param alert the account's own alert (alerts)
+ */
+public record StageMessage(
+    Type type,
+    long route,
+    String accountId,
+    long accountHash,
+    long orgHash,
+    LinkKey kind,
+    long keyHash,
+    String value,
+    String otherId,
+    long otherHash,
+    long otherOrgHash,
+    long timestamp,
+    long exchanges,
+    double lnEvidence,
+    double bar,
+    int flags,
+    double liveAccounts,
+    int band,
+    AccountAlert alert) {
+
+  /** Version of the {@link #writeTo} form. */
+  public static final int FORM_VERSION = 1;
+
+  /** Flag: the account is on the allowlist. */
+  public static final int ALLOWLISTED = 1;
+
+  /** Flag: the account has been alerted on its own evidence. */
+  public static final int FLAGGED = 2;
+
+  private static final LinkKey[] KINDS = LinkKey.values();
+  private static final Type[] TYPES = Type.values();
+
+  /** What a message says. */
+  public enum Type {
+    /** An account used a link key (account stage to link stage). */
+    OBSERVE,
+    /** Two accounts share a joining key rare enough to link them (link stage to cluster stage). */
+    EDGE,
+    /** Two accounts share a non-joining key, shown as an indicator if they are linked anyway. */
+    INDICATOR,
+    /** An account's current evidence and exchange count. */
+    EVIDENCE,
+    /** An account's own alert, de-duplicated against linked alerts by the cluster stage. */
+    ALERT
+  }
+
+  public StageMessage {
+    if (type == null || accountId == null) {
+      throw new IllegalArgumentException("a stage message needs a type and an account");
+    }
+  }
+
+  /** The link stage's key of a link key: its hash mixed with its kind, never 0. */
+  public static long keyRoute(LinkKey kind, long keyHash) {
+    long key = Hash64.mix(keyHash + 0x9E3779B97F4A7C15L * (kind.ordinal() + 1));
+    return key == 0 ? 1 : key;
+  }
+
+  public static StageMessage observe(
+      String accountId,
+      long accountHash,
+      long orgHash,
+      LinkKey kind,
+      long keyHash,
+      String value,
+      long ts,
+      long exchanges,
+      double liveAccounts) {
+    return new StageMessage(
+        Type.OBSERVE,
+        keyRoute(kind, keyHash),
+        accountId,
+        accountHash,
+        orgHash,
+        kind,
+        keyHash,
+        value,
+        null,
+        0,
+        0,
+        ts,
+        exchanges,
+        Double.NaN,
+        Double.NaN,
+        0,
+        liveAccounts,
+        0,
+        null);
+  }
+
+  public static StageMessage evidence(
+      String accountId,
+      long accountHash,
+      long orgHash,
+      long ts,
+      long exchanges,
+      double lnEvidence,
+      double bar,
+      int flags) {
+    return new StageMessage(
+        Type.EVIDENCE,
+        accountHash,
+        accountId,
+        accountHash,
+        orgHash,
+        null,
+        0,
+        null,
+        null,
+        0,
+        0,
+        ts,
+        exchanges,
+        lnEvidence,
+        bar,
+        flags,
+        Double.NaN,
+        0,
+        null);
+  }
+
+  public static StageMessage alert(
+      AccountAlert alert, long accountHash, long orgHash, int band, int flags) {
+    return new StageMessage(
+        Type.ALERT,
+        accountHash,
+        alert.accountId(),
+        accountHash,
+        orgHash,
+        null,
+        0,
+        null,
+        null,
+        0,
+        0,
+        alert.detectedAt(),
+        alert.exchanges(),
+        Double.NaN,
+        Double.NaN,
+        flags,
+        Double.NaN,
+        band,
+        alert);
+  }
+
+  /** An edge or indicator from an observation, to the key's first user. */
+  StageMessage toAnchor(Type t, String anchorId, long anchorHash, long anchorOrg) {
+    return new StageMessage(
+        t,
+        route,
+        accountId,
+        accountHash,
+        orgHash,
+        kind,
+        keyHash,
+        value,
+        anchorId,
+        anchorHash,
+        anchorOrg,
+        timestamp,
+        exchanges,
+        Double.NaN,
+        Double.NaN,
+        flags,
+        liveAccounts,
+        0,
+        null);
+  }
+
+  /**
+   * Writes the message. Layout (form version 1; the version is the caller's to record, e.g. in a
+   * serializer snapshot): byte type, long route, string accountId, long accountHash, long orgHash,
+   * byte kind (255: none), long keyHash, nullable string value, nullable string otherId, long
+   * otherHash, long otherOrgHash, long timestamp, long exchanges, double lnEvidence, double bar,
+   * int flags, double liveAccounts, int band, boolean hasAlert and then the alert: alertId,
+   * detectedAt, score, exchanges, int n signals (string, double), int n reasons (string).
+   */
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeByte(type.ordinal());
+    out.writeLong(route);
+    out.writeUTF(accountId);
+    out.writeLong(accountHash);
+    out.writeLong(orgHash);
+    out.writeByte(kind == null ? 255 : kind.ordinal());
+    out.writeLong(keyHash);
+    writeNullable(out, value);
+    writeNullable(out, otherId);
+    out.writeLong(otherHash);
+    out.writeLong(otherOrgHash);
+    out.writeLong(timestamp);
+    out.writeLong(exchanges);
+    out.writeDouble(lnEvidence);
+    out.writeDouble(bar);
+    out.writeInt(flags);
+    out.writeDouble(liveAccounts);
+    out.writeInt(band);
+    out.writeBoolean(alert != null);
+    if (alert != null) {
+      out.writeUTF(alert.alertId());
+      out.writeLong(alert.detectedAt());
+      out.writeDouble(alert.score());
+      out.writeLong(alert.exchanges());
+      out.writeInt(alert.signals().size());
+      for (Map.Entry<String, Double> s : alert.signals().entrySet()) {
+        out.writeUTF(s.getKey());
+        out.writeDouble(s.getValue());
+      }
+      out.writeInt(alert.reasons().size());
+      for (String r : alert.reasons()) {
+        out.writeUTF(r);
+      }
+    }
+  }
+
+  /** Reads the form of {@link #writeTo}; corrupt input throws an {@link IOException}. */
+  public static StageMessage readFrom(DataInput in) throws IOException {
+    int t = in.readUnsignedByte();
+    if (t >= TYPES.length) {
+      throw new IOException("stage message type " + t + " unknown");
+    }
+    long route = in.readLong();
+    String accountId = in.readUTF();
+    long accountHash = in.readLong();
+    long orgHash = in.readLong();
+    int k = in.readUnsignedByte();
+    if (k != 255 && k >= KINDS.length) {
+      throw new IOException("stage message link kind " + k + " unknown");
+    }
+    long keyHash = in.readLong();
+    String value = readNullable(in);
+    String otherId = readNullable(in);
+    long otherHash = in.readLong();
+    long otherOrgHash = in.readLong();
+    long timestamp = in.readLong();
+    long exchanges = in.readLong();
+    double lnEvidence = in.readDouble();
+    double bar = in.readDouble();
+    int flags = in.readInt();
+    double live = in.readDouble();
+    int band = in.readInt();
+    AccountAlert alert = null;
+    if (in.readBoolean()) {
+      String alertId = in.readUTF();
+      long detectedAt = in.readLong();
+      double score = in.readDouble();
+      long alertExchanges = in.readLong();
+      int n = count(in.readInt(), "signals");
+      Map<String, Double> signals = new LinkedHashMap<>();
+      for (int i = 0; i < n; i++) {
+        signals.put(in.readUTF(), in.readDouble());
+      }
+      int r = count(in.readInt(), "reasons");
+      List<String> reasons = new ArrayList<>(r);
+      for (int i = 0; i < r; i++) {
+        reasons.add(in.readUTF());
+      }
+      try {
+        alert =
+            new AccountAlert(
+                alertId, accountId, detectedAt, score, alertExchanges, signals, reasons);
+      } catch (IllegalArgumentException e) {
+        throw new IOException("stage message carries an invalid alert: " + e.getMessage(), e);
+      }
+    }
+    return new StageMessage(
+        TYPES[t],
+        route,
+        accountId,
+        accountHash,
+        orgHash,
+        k == 255 ? null : KINDS[k],
+        keyHash,
+        value,
+        otherId,
+        otherHash,
+        otherOrgHash,
+        timestamp,
+        exchanges,
+        lnEvidence,
+        bar,
+        flags,
+        live,
+        band,
+        alert);
+  }
+
+  private static int count(int n, String what) throws IOException {
+    if (n < 0 || n > 1 << 16) {
+      throw new IOException("stage message alert has " + n + " " + what);
+    }
+    return n;
+  }
+
+  private static void writeNullable(DataOutput out, String s) throws IOException {
+    out.writeBoolean(s != null);
+    if (s != null) {
+      out.writeUTF(s);
+    }
+  }
+
+  private static String readNullable(DataInput in) throws IOException {
+    return in.readBoolean() ? in.readUTF() : null;
+  }
+}
