@@ -6,8 +6,8 @@ import io.distillwatch.core.io.Exchange;
 import io.distillwatch.examples.cli.DistillwatchCli;
 import io.distillwatch.flink.detect.AccountDetectFunction;
 import io.distillwatch.flink.detect.ClusterDetectFunction;
+import io.distillwatch.flink.detect.CoreStages;
 import io.distillwatch.flink.detect.LinkDetectFunction;
-import io.distillwatch.flink.detect.PlaceholderStages;
 import io.distillwatch.flink.detect.Stages;
 import io.distillwatch.flink.sink.LogSink;
 import io.distillwatch.flink.source.ScenarioSource;
@@ -99,14 +99,9 @@ public final class DetectionJob {
     env.enableCheckpointing(interval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
   }
 
-  /**
-   * The detection stages the job runs.
-   *
-   * <p>TODO(core stages): bind detector-core's AccountStage/LinkStage/ClusterStage (CoreStages)
-   * once they land; until then the job runs the plumbing with stages that detect nothing.
-   */
+  /** The detection stages the job runs: detector-core's. */
   public static Stages<?, ?, ?> stages(DetectorSettings settings) {
-    return new PlaceholderStages(settings.idleEvictionMillis());
+    return new CoreStages(settings);
   }
 
   /** Parsed exchanges with event time, and the lines the parser rejected. */

@@ -130,7 +130,7 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
       live++;
     }
     messages.clear();
-    // TODO(core stages): AccountStage.observe is called through the Stages seam here.
+    // The account stage proper: detector-core AccountStage.observe, through the seam.
     P after = stage.observe(before, e, (double) live * parallelism, messages);
     profiles.update(after);
     if (before == null) {

@@ -78,7 +78,7 @@ public final class ClusterDetectFunction<M> extends ProcessFunction<M, Alert>
   @Override
   public void processElement(M m, Context ctx, Collector<Alert> out) {
     alerts.clear();
-    // TODO(core stages): ClusterStage.process is called through the Stages seam here.
+    // detector-core ClusterStage.process, through the seam.
     stage.process(m, alerts);
     for (int i = 0; i < alerts.size(); i++) {
       Alert a = alerts.get(i);

@@ -46,7 +46,7 @@ public final class LinkDetectFunction<L, M> extends KeyedProcessFunction<Long, M
   public void processElement(M m, Context ctx, Collector<M> out) throws Exception {
     L before = keys.value();
     messages.clear();
-    // TODO(core stages): LinkStage.process is called through the Stages seam here.
+    // detector-core LinkStage.process, through the seam.
     L after = stage.process(before, m, messages);
     if (after == null) {
       keys.clear();

@@ -83,7 +83,7 @@ public interface Stages<P, M, L> extends Serializable {
   interface ClusterLogic<M> {
     void process(M m, List<Alert> out);
 
-    int liveClusters();
+    long liveClusters();
 
     void writeTo(DataOutputView out) throws IOException;
   }

@@ -1,7 +1,10 @@
 package io.distillwatch.flink.types;
 
 import io.distillwatch.core.alert.Alert;
+import io.distillwatch.core.detect.AccountProfile;
 import io.distillwatch.core.io.Exchange;
+import io.distillwatch.core.link.LinkKeyState;
+import io.distillwatch.core.link.StageMessage;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 
 /** Type information of the job's own types; each one has a serializer of ours. */
@@ -13,4 +16,13 @@ public final class JobTypes {
 
   public static final TypeInformation<Alert> ALERT =
       new FormTypeInfo<>(Alert.class, new AlertSerializer());
+
+  public static final TypeInformation<AccountProfile> ACCOUNT_PROFILE =
+      new FormTypeInfo<>(AccountProfile.class, new AccountProfileSerializer());
+
+  public static final TypeInformation<StageMessage> STAGE_MESSAGE =
+      new FormTypeInfo<>(StageMessage.class, new StageMessageSerializer());
+
+  public static final TypeInformation<LinkKeyState> LINK_KEY_STATE =
+      new FormTypeInfo<>(LinkKeyState.class, new LinkKeyStateSerializer());
 }
