@@ -19,6 +19,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 import picocli.CommandLine;
@@ -50,9 +52,11 @@ public final class RunJobCommand implements Callable<Integer> {
       throw new IllegalArgumentException("input " + options.input + " does not exist");
     }
     PrintWriter out = spec.commandLine().getOut();
-    StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.createLocalEnvironment(
-            options.parallelism, DetectionJob.configuration(options.stateBackend, options.flink));
+    // Outside a Flink client this is a local MiniCluster with as many slots as the parallelism
+    // (in tests, the test cluster).
+    Configuration conf = DetectionJob.configuration(options.stateBackend, options.flink);
+    conf.set(CoreOptions.DEFAULT_PARALLELISM, options.parallelism);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     Path alertParts = options.alerts == null ? null : partsFolder(options.alerts);
     Path rejectedParts = options.rejected == null ? null : partsFolder(options.rejected);
     boolean builtIn = options.input == null && options.inputTopic == null;
