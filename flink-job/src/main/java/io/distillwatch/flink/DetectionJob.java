@@ -24,6 +24,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -92,6 +93,18 @@ public final class DetectionJob {
     conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(10));
     conf.addAll(Configuration.fromMap(extra));
     return conf;
+  }
+
+  /**
+   * For local runs: checkpoints to files under {@code dir} unless the options name a storage. The
+   * JobManager's in-memory storage refuses state over 5 MiB, and the account stage's population
+   * statistics (novelty filter, calibrators) exceed that on any real trace.
+   */
+  public static void localCheckpointStorage(Configuration conf, java.nio.file.Path dir) {
+    if (!conf.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
+      conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+      conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.toUri().toString());
+    }
   }
 
   /** Enables exactly-once checkpoints; Kafka transactions and file commits happen on them. */

@@ -56,6 +56,8 @@ public final class RunJobCommand implements Callable<Integer> {
     // (in tests, the test cluster).
     Configuration conf = DetectionJob.configuration(options.stateBackend, options.flink);
     conf.set(CoreOptions.DEFAULT_PARALLELISM, options.parallelism);
+    Path checkpoints = Files.createTempDirectory("distillwatch-checkpoints-");
+    DetectionJob.localCheckpointStorage(conf, checkpoints);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     Path alertParts = options.alerts == null ? null : partsFolder(options.alerts);
     Path rejectedParts = options.rejected == null ? null : partsFolder(options.rejected);
@@ -76,6 +78,7 @@ public final class RunJobCommand implements Callable<Integer> {
       result = env.execute("distillwatch-detection");
     }
     double seconds = (System.nanoTime() - started) / 1e9;
+    deleteTree(checkpoints);
     if (alertParts != null) {
       mergeParts(alertParts, options.alerts);
     }
@@ -166,6 +169,10 @@ public final class RunJobCommand implements Callable<Integer> {
         Files.copy(p, out);
       }
     }
+    deleteTree(folder);
+  }
+
+  public static void deleteTree(Path folder) throws IOException {
     try (Stream<Path> all = Files.walk(folder)) {
       for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
         Files.delete(p);

@@ -132,9 +132,11 @@ public final class BenchCommand implements Callable<Integer> {
 
   private JobExecutionResult run(JobOptions.StateBackend backend, boolean detect, double rate)
       throws Exception {
+    var conf = DetectionJob.configuration(backend, flink);
+    java.nio.file.Path checkpoints = java.nio.file.Files.createTempDirectory("distillwatch-bench-");
+    DetectionJob.localCheckpointStorage(conf, checkpoints);
     StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.createLocalEnvironment(
-            parallelism, DetectionJob.configuration(backend, flink));
+        StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
     DetectionJob.enableCheckpointing(env, DetectionJob.DEFAULT_CHECKPOINT_INTERVAL);
     BenchSource source = new BenchSource(parallelism, rate);
     if (detect) {
@@ -165,7 +167,11 @@ public final class BenchCommand implements Callable<Integer> {
           .name("count")
           .sinkTo(new DiscardingSink<>());
     }
-    return env.execute(detect ? "bench-detect-" + backend : "bench-trivial-" + backend);
+    try {
+      return env.execute(detect ? "bench-detect-" + backend : "bench-trivial-" + backend);
+    } finally {
+      io.distillwatch.flink.RunJobCommand.deleteTree(checkpoints);
+    }
   }
 
   private static double throughput(JobExecutionResult r, BenchInput input) {
