@@ -55,7 +55,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--records",
       description = "Exchanges of the built-in scenario to run over (default: ${DEFAULT-VALUE}).")
-  int records = 1_000_000;
+  int records = 300_000;
 
   @Option(
       names = {"-p", "--parallelism"},
