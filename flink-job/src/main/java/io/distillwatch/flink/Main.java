@@ -3,8 +3,8 @@ package io.distillwatch.flink;
 import io.distillwatch.examples.cli.DistillwatchCli;
 import io.distillwatch.examples.cli.GenerateCommand;
 import io.distillwatch.examples.cli.ReplayCommand;
-import io.distillwatch.examples.cli.RunCommand;
 import io.distillwatch.examples.cli.ScoreSeriesCommand;
+import io.distillwatch.flink.bench.BenchCommand;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,7 +14,8 @@ public final class Main {
 
   public static void main(String[] args) {
     Map<String, Object> commands = new LinkedHashMap<>();
-    commands.put("run", new RunCommand());
+    commands.put("run", new RunJobCommand());
+    commands.put("bench", new BenchCommand());
     commands.put("generate", new GenerateCommand());
     commands.put("replay", new ReplayCommand());
     commands.put("score-series", new ScoreSeriesCommand());

@@ -1,0 +1,406 @@
+package io.distillwatch.flink;
+
+import io.distillwatch.core.alert.Alert;
+import io.distillwatch.core.alert.AlertJson;
+import io.distillwatch.core.io.Exchange;
+import io.distillwatch.examples.cli.DistillwatchCli;
+import io.distillwatch.flink.detect.AccountDetectFunction;
+import io.distillwatch.flink.detect.ClusterDetectFunction;
+import io.distillwatch.flink.detect.CoreStages;
+import io.distillwatch.flink.detect.LinkDetectFunction;
+import io.distillwatch.flink.detect.Stages;
+import io.distillwatch.flink.sink.LogSink;
+import io.distillwatch.flink.source.ScenarioSource;
+import io.distillwatch.flink.source.ScenarioSpec;
+import io.distillwatch.flink.stage.ParseExchanges;
+import io.distillwatch.flink.types.JobTypes;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.serialization.SimpleStringEncoder;
+import org.apache.flink.api.common.serialization.SimpleStringSchema;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.file.sink.FileSink;
+import org.apache.flink.connector.file.src.FileSource;
+import org.apache.flink.connector.file.src.reader.TextLineInputFormat;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.BasePathBucketAssigner;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import picocli.CommandLine;
+
+/**
+ * The detection job: JSON lines in (the built-in synthetic scenario, a file or folder, or Kafka),
+ * parsed, stamped with event time, then detector-core's three stages, each a Flink stage:
+ *
+ * <pre>
+ * source -> parse --(rejected)--------------------------------------------> dead letters
+ *             |
+ *         watermarks -> keyBy(account) AccountDetectFunction --(late)------> dead letters
+ *                          | stage messages
+ *                       keyBy(route) LinkDetectFunction
+ *                          | stage messages
+ *                       global, parallelism 1: ClusterDetectFunction -> alerts (JSON lines)
+ * </pre>
+ *
+ * <p>The job takes its source and sinks as arguments: {@link #main} (what {@code flink run} calls)
+ * and {@code distillwatch run} plug in the flags' choices, tests plug in files and Kafka.
+ */
+public final class DetectionJob {
+  public static final Duration DEFAULT_OUT_OF_ORDERNESS = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_IDLENESS = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
+
+  /** Logger names of the log sinks. */
+  public static final String ALERT_LOGGER = "io.distillwatch.alerts";
+
+  public static final String REJECTED_LOGGER = "io.distillwatch.rejected";
+
+  private DetectionJob() {}
+
+  /** The job's two outputs before they reach sinks. */
+  public record Streams(DataStream<Alert> alerts, DataStream<String> deadLetters) {}
+
+  /**
+   * Settings every run gets: no Kryo fallback, the state backend, a fixed-delay restart strategy (3
+   * attempts, 10 s apart), then any extra Flink options, which win.
+   */
+  public static Configuration configuration(
+      JobOptions.StateBackend backend, Map<String, String> extra) {
+    Configuration conf = new Configuration();
+    // Fail at job build time on any type that would fall back to Kryo, rather than run slowly.
+    conf.set(PipelineOptions.GENERIC_TYPES, false);
+    conf.set(StateBackendOptions.STATE_BACKEND, backend.name());
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(10));
+    conf.addAll(Configuration.fromMap(extra));
+    return conf;
+  }
+
+  /**
+   * For local runs: checkpoints to files under {@code dir} unless the options name a storage. The
+   * JobManager's in-memory storage refuses state over 5 MiB, and the account stage's population
+   * statistics (novelty filter, calibrators) exceed that on any real trace.
+   */
+  public static void localCheckpointStorage(Configuration conf, java.nio.file.Path dir) {
+    if (!conf.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
+      conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+      conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.toUri().toString());
+    }
+  }
+
+  /** Enables exactly-once checkpoints; Kafka transactions and file commits happen on them. */
+  public static void enableCheckpointing(StreamExecutionEnvironment env, Duration interval) {
+    env.enableCheckpointing(interval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
+  }
+
+  /** The detection stages the job runs: detector-core's. */
+  public static Stages<?, ?, ?> stages(DetectorSettings settings) {
+    return new CoreStages(settings);
+  }
+
+  /** Parsed exchanges with event time, and the lines the parser rejected. */
+  public record Parsed(DataStream<Exchange> exchanges, DataStream<String> rejected) {}
+
+  /**
+   * Source, parsing and event time: the part every variant of the job shares, the benchmark's
+   * trivial job included.
+   *
+   * @param sourceParallelism parallelism of the source, or -1 for the environment's
+   */
+  public static Parsed parse(
+      StreamExecutionEnvironment env,
+      Source<String, ?, ?> source,
+      int sourceParallelism,
+      Duration outOfOrderness,
+      Duration idleness) {
+    var lines = env.fromSource(source, WatermarkStrategy.noWatermarks(), "lines", Types.STRING);
+    if (sourceParallelism > 0) {
+      lines.setParallelism(sourceParallelism);
+    }
+    lines.uid("source");
+    SingleOutputStreamOperator<Exchange> parsed =
+        lines.process(new ParseExchanges(), JobTypes.EXCHANGE).name("parse").uid("parse");
+    if (sourceParallelism > 0) {
+      parsed.setParallelism(sourceParallelism); // chained to the source, no shuffle before keyBy
+    }
+    // Timestamps come from the parsed exchange, so watermarks are assigned after parsing; idle
+    // subtasks (a single-split source, quiet Kafka partitions) must not hold the watermark back.
+    SingleOutputStreamOperator<Exchange> stamped =
+        parsed
+            .assignTimestampsAndWatermarks(
+                WatermarkStrategy.<Exchange>forBoundedOutOfOrderness(outOfOrderness)
+                    .withTimestampAssigner((e, previous) -> e.timestamp())
+                    .withIdleness(idleness))
+            .name("watermarks")
+            .uid("watermarks");
+    if (sourceParallelism > 0) {
+      stamped.setParallelism(sourceParallelism);
+    }
+    return new Parsed(stamped, parsed.getSideOutput(ParseExchanges.DEAD_LETTERS));
+  }
+
+  /**
+   * Wires source, parsing, watermarks and the three detection stages onto {@code env}.
+   *
+   * @param sourceParallelism parallelism of the source, or -1 for the environment's
+   */
+  public static <P, M, L> Streams detect(
+      StreamExecutionEnvironment env,
+      Source<String, ?, ?> source,
+      int sourceParallelism,
+      Stages<P, M, L> stages,
+      Duration outOfOrderness,
+      Duration idleness) {
+    Parsed parsed = parse(env, source, sourceParallelism, outOfOrderness, idleness);
+    DataStream<Exchange> stamped = parsed.exchanges();
+    DataStream<String> rejected = parsed.rejected();
+    SingleOutputStreamOperator<M> accounts =
+        stamped
+            .keyBy(ACCOUNT_KEY, Types.STRING)
+            .process(new AccountDetectFunction<>(stages), stages.messageType())
+            .name("accounts")
+            .uid("accounts");
+    SingleOutputStreamOperator<M> links =
+        accounts
+            .keyBy(new RouteKey<>(stages), Types.LONG)
+            .process(new LinkDetectFunction<>(stages), stages.messageType())
+            .name("links")
+            .uid("links");
+    SingleOutputStreamOperator<Alert> alerts =
+        links
+            .global()
+            .process(new ClusterDetectFunction<>(stages), JobTypes.ALERT)
+            .name("clusters")
+            .uid("clusters")
+            .setParallelism(1)
+            .setMaxParallelism(1);
+    DataStream<String> dead = rejected.union(accounts.getSideOutput(ParseExchanges.DEAD_LETTERS));
+    return new Streams(alerts, dead);
+  }
+
+  /** Alerts as JSON lines into {@code sink}, at parallelism 1 so one writer keeps their order. */
+  public static void sinkAlerts(Streams streams, Sink<String> sink) {
+    streams
+        .alerts()
+        .map(AlertJson::toJson, Types.STRING)
+        .name("alert-json")
+        .uid("alert-json")
+        .setParallelism(1)
+        .sinkTo(sink)
+        .name("alerts")
+        .uid("alerts-sink")
+        .setParallelism(1);
+  }
+
+  public static void sinkDeadLetters(Streams streams, Sink<String> sink) {
+    streams.deadLetters().sinkTo(sink).name("dead-letters").uid("dead-letters-sink");
+  }
+
+  /** The synthetic scenario, one split. */
+  public static Source<String, ?, ?> scenarioSource(ScenarioSpec spec) {
+    return new ScenarioSource(spec);
+  }
+
+  /** A bounded source over a JSON-lines file or every file in a folder. */
+  public static Source<String, ?, ?> fileSource(String path) {
+    return FileSource.forRecordStreamFormat(new TextLineInputFormat(), new Path(path)).build();
+  }
+
+  /**
+   * JSON lines into a folder, all part files directly in it (no time buckets); part files become
+   * visible when a checkpoint commits them, including the final one of a bounded run.
+   */
+  public static Sink<String> fileSink(String folder) {
+    return FileSink.forRowFormat(new Path(folder), new SimpleStringEncoder<String>())
+        .withBucketAssigner(new BasePathBucketAssigner<>())
+        .build();
+  }
+
+  public static Sink<String> logSink(String logger) {
+    return new LogSink(logger);
+  }
+
+  /** The offsets initializer of a {@code --starting-offsets} choice. */
+  public static OffsetsInitializer offsets(JobOptions.StartingOffsets choice) {
+    return switch (choice) {
+      case earliest -> OffsetsInitializer.earliest();
+      case latest -> OffsetsInitializer.latest();
+      case committed -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+    };
+  }
+
+  /**
+   * Lines from a Kafka topic.
+   *
+   * @param bounded stop at the offsets current at start (tests, backfills)
+   */
+  public static KafkaSource<String> kafkaSource(
+      String bootstrap,
+      String topic,
+      String groupId,
+      OffsetsInitializer startingOffsets,
+      boolean bounded,
+      Properties extra) {
+    var b =
+        KafkaSource.<String>builder()
+            .setBootstrapServers(bootstrap)
+            .setTopics(topic)
+            .setGroupId(groupId)
+            .setStartingOffsets(startingOffsets)
+            .setValueOnlyDeserializer(new SimpleStringSchema())
+            .setProperties(extra);
+    if (bounded) {
+      b.setBounded(OffsetsInitializer.latest());
+    }
+    return b.build();
+  }
+
+  /**
+   * Exactly-once lines to a Kafka topic: each checkpoint commits one transaction per subtask.
+   * Readers must use {@code isolation.level=read_committed}.
+   */
+  public static KafkaSink<String> kafkaSink(
+      String bootstrap, String topic, String transactionalIdPrefix, Properties extra) {
+    Properties producer = new Properties();
+    // Flink's default (1 h) exceeds the broker's transaction.max.timeout.ms (15 min) and the
+    // producer would be refused; keep it above the checkpoint interval and below the broker's.
+    producer.setProperty("transaction.timeout.ms", "600000");
+    producer.putAll(extra);
+    return KafkaSink.<String>builder()
+        .setBootstrapServers(bootstrap)
+        .setKafkaProducerConfig(producer)
+        .setRecordSerializer(
+            KafkaRecordSerializationSchema.builder()
+                .setTopic(topic)
+                .setValueSerializationSchema(new SimpleStringSchema())
+                .build())
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(transactionalIdPrefix)
+        .build();
+  }
+
+  /**
+   * Builds the job the flags describe onto {@code env}.
+   *
+   * @param alertFolder where file alerts go (a folder of part files), or null for the flag's
+   * @param rejectedFolder the same for rejected records
+   */
+  public static Streams build(
+      StreamExecutionEnvironment env,
+      JobOptions o,
+      java.nio.file.Path alertFolder,
+      java.nio.file.Path rejectedFolder) {
+    env.setParallelism(o.parallelism);
+    enableCheckpointing(env, o.checkpointInterval);
+    Properties kafka = new Properties();
+    kafka.putAll(o.kafkaProperties);
+    Source<String, ?, ?> source;
+    int sourceParallelism = -1;
+    if (o.inputTopic != null) {
+      source =
+          kafkaSource(
+              o.kafkaBootstrap,
+              o.inputTopic,
+              o.groupId,
+              offsets(o.startingOffsets),
+              o.kafkaBounded,
+              kafka);
+    } else if (o.input != null) {
+      source = fileSource(o.input.toAbsolutePath().toString());
+    } else {
+      source = scenarioSource(ScenarioSpec.builtIn());
+      sourceParallelism = 1; // one sequential generator
+    }
+    Streams streams =
+        detect(
+            env,
+            source,
+            sourceParallelism,
+            stages(DetectorSettings.of(o.detector.config())),
+            o.outOfOrderness,
+            o.idleness);
+    java.nio.file.Path alerts = alertFolder != null ? alertFolder : o.alerts;
+    java.nio.file.Path rejected = rejectedFolder != null ? rejectedFolder : o.rejected;
+    sinkAlerts(
+        streams,
+        o.alertsTopic != null
+            ? kafkaSink(o.kafkaBootstrap, o.alertsTopic, o.transactionalIdPrefix + "-alerts", kafka)
+            : alerts != null ? fileSink(alerts.toString()) : logSink(ALERT_LOGGER));
+    sinkDeadLetters(
+        streams,
+        o.deadLetterTopic != null
+            ? kafkaSink(
+                o.kafkaBootstrap, o.deadLetterTopic, o.transactionalIdPrefix + "-dead", kafka)
+            : rejected != null ? fileSink(rejected.toString()) : logSink(REJECTED_LOGGER));
+    return streams;
+  }
+
+  /**
+   * The job's entry point on a Flink cluster ({@code flink run distillwatch-job.jar [flags]}); the
+   * flags are those of {@code distillwatch run}, with {@code --alerts} and {@code --rejected}
+   * naming folders of part files.
+   */
+  public static void main(String[] args) throws Exception {
+    JobOptions o = new JobOptions();
+    CommandLine cli = new CommandLine(o).setCommandName("distillwatch-job");
+    try {
+      cli.parseArgs(args);
+      o.validate(cli);
+    } catch (CommandLine.ParameterException e) {
+      System.err.println("error: " + e.getMessage());
+      cli.usage(System.err);
+      System.exit(DistillwatchCli.EXIT_USAGE);
+    }
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(configuration(o.stateBackend, o.flink));
+    build(env, o, null, null);
+    env.execute("distillwatch-detection");
+  }
+
+  /** The account stage's key; the benchmark's trivial job keys the same way. */
+  public static final KeySelector<Exchange, String> ACCOUNT_KEY = new AccountKey();
+
+  /** Keys exchanges by account; a class rather than a lambda so its key type is explicit. */
+  static final class AccountKey implements KeySelector<Exchange, String> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String getKey(Exchange e) {
+      return e.accountId();
+    }
+  }
+
+  /** Keys stage messages by their route, the link key. */
+  static final class RouteKey<M> implements KeySelector<M, Long> {
+    private static final long serialVersionUID = 1L;
+    private final Stages<?, M, ?> stages;
+
+    RouteKey(Stages<?, M, ?> stages) {
+      this.stages = stages;
+    }
+
+    @Override
+    public Long getKey(M m) {
+      return stages.route(m);
+    }
+  }
+}

@@ -1,0 +1,181 @@
+package io.distillwatch.flink.detect;
+
+import io.distillwatch.core.io.Exchange;
+import io.distillwatch.core.io.ExchangeJson;
+import io.distillwatch.core.io.RejectReason;
+import io.distillwatch.core.io.Rejection;
+import io.distillwatch.flink.stage.ParseExchanges;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * The per-account stage, keyed by account id: each account's profile in keyed state, the subtask's
+ * population statistics (the account stage proper) in operator state, messages out to the link
+ * stage. Exchanges at or behind the watermark go to {@link ParseExchanges#DEAD_LETTERS} with reason
+ * {@code late}, so none is dropped silently.
+ *
+ * <p>State clean-up: each account has at most one event-time timer, set when its profile is created
+ * at {@code lastSeen + idleEviction}. When it fires, the profile is cleared if the account stayed
+ * idle, otherwise the timer moves to the new {@code lastSeen + idleEviction}. So nothing is done to
+ * timers per exchange, and profiles of accounts that went quiet do not pile up.
+ *
+ * <p>The account stage of a subtask is checkpointed as union list state (it is small: sketches of
+ * the population), one entry per subtask: subtask index, parallelism, live accounts, the stage's
+ * bytes. On restore a subtask takes the entry of its own index, or the first one after a rescale;
+ * the live count after a rescale is the old total over the new parallelism.
+ */
+public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<String, Exchange, M>
+    implements CheckpointedFunction, ResultTypeQueryable<M> {
+  private static final long serialVersionUID = 1L;
+
+  private final Stages<P, M, ?> stages;
+
+  private transient ValueState<P> profiles;
+  private transient ListState<byte[]> stageState;
+  private transient Stages.AccountLogic<P, M> stage;
+  private transient List<M> messages;
+  private transient long live;
+  private transient int parallelism;
+  private transient Counter late;
+  private transient LongCounter lateTotal;
+
+  public AccountDetectFunction(Stages<P, M, ?> stages) {
+    this.stages = stages;
+  }
+
+  @Override
+  public void initializeState(FunctionInitializationContext context) throws Exception {
+    stageState =
+        context
+            .getOperatorStateStore()
+            .getUnionListState(
+                new ListStateDescriptor<>(
+                    "account-stage", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    int index = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+    parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+    stage = null;
+    if (context.isRestored()) {
+      byte[] mine = null;
+      long totalLive = 0;
+      boolean sameLayout = false;
+      for (byte[] entry : stageState.get()) {
+        DataInputDeserializer in = new DataInputDeserializer(entry);
+        int entryIndex = in.readInt();
+        int entryParallelism = in.readInt();
+        long entryLive = in.readLong();
+        totalLive += entryLive;
+        if (mine == null || entryIndex == index) {
+          mine = entry;
+          sameLayout = entryIndex == index && entryParallelism == parallelism;
+          live = entryLive;
+        }
+      }
+      if (mine != null) {
+        DataInputDeserializer in = new DataInputDeserializer(mine);
+        in.skipBytesToRead(16);
+        stage = stages.restoreAccountStage(in);
+        if (!sameLayout) {
+          live = Math.round((double) totalLive / parallelism);
+        }
+      }
+    }
+    if (stage == null) {
+      stage = stages.newAccountStage();
+      live = 0;
+    }
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    profiles =
+        getRuntimeContext().getState(new ValueStateDescriptor<>("profile", stages.profileType()));
+    messages = new ArrayList<>();
+    late = getRuntimeContext().getMetricGroup().counter("late");
+    getRuntimeContext().getMetricGroup().gauge("liveAccounts", () -> live);
+    lateTotal = new LongCounter();
+    getRuntimeContext().addAccumulator("late", lateTotal);
+  }
+
+  @Override
+  public void processElement(Exchange e, Context ctx, Collector<M> out) throws Exception {
+    long watermark = ctx.timerService().currentWatermark();
+    if (e.timestamp() <= watermark) {
+      late.inc();
+      lateTotal.add(1);
+      String message = "event time " + e.timestamp() + " is not after the watermark " + watermark;
+      ctx.output(
+          ParseExchanges.DEAD_LETTERS,
+          new Rejection(RejectReason.LATE, message, ExchangeJson.toJson(e)).toJson());
+      return;
+    }
+    P before = profiles.value();
+    if (before == null) {
+      live++;
+    }
+    messages.clear();
+    // The account stage proper: detector-core AccountStage.observe, through the seam.
+    P after = stage.observe(before, e, (double) live * parallelism, messages);
+    profiles.update(after);
+    if (before == null) {
+      ctx.timerService().registerEventTimeTimer(expiry(after));
+    }
+    for (int i = 0; i < messages.size(); i++) {
+      out.collect(messages.get(i));
+    }
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<M> out) throws Exception {
+    P profile = profiles.value();
+    if (profile == null) {
+      return;
+    }
+    long due = expiry(profile);
+    if (due <= timestamp) {
+      // Idle for the whole eviction time: drop the profile, or state would grow with every
+      // account ever seen. A later exchange starts a new profile, as in the core detector.
+      profiles.clear();
+      live--;
+    } else {
+      ctx.timerService().registerEventTimeTimer(due);
+    }
+  }
+
+  private long expiry(P profile) {
+    long lastSeen = stage.lastSeen(profile);
+    long idle = stages.idleEvictionMillis();
+    return lastSeen > Long.MAX_VALUE - idle ? Long.MAX_VALUE : lastSeen + idle;
+  }
+
+  @Override
+  public void snapshotState(FunctionSnapshotContext context) throws Exception {
+    DataOutputSerializer out = new DataOutputSerializer(4096);
+    out.writeInt(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+    out.writeInt(parallelism);
+    out.writeLong(live);
+    stage.writeTo(out);
+    stageState.update(List.of(out.getCopyOfBuffer()));
+  }
+
+  @Override
+  public TypeInformation<M> getProducedType() {
+    return stages.messageType();
+  }
+}

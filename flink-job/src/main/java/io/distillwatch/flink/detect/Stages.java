@@ -1,0 +1,90 @@
+package io.distillwatch.flink.detect;
+
+import io.distillwatch.core.alert.Alert;
+import io.distillwatch.core.io.Exchange;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+
+/**
+ * The seam between the Flink functions and detector-core's three detection stages: the functions
+ * own state, timers, checkpoints and metrics; a {@code Stages} says what each stage computes and
+ * what its types are. {@code CoreStages} binds detector-core's {@code AccountStage}, {@code
+ * LinkStage} and {@code ClusterStage}; tests bind simple fakes to check the plumbing alone.
+ *
+ * <p>The core detector's {@code observe} is exactly account stage, then link stage for each
+ * message, then cluster stage for each result; the job runs the same calls in three keyed stages,
+ * so at parallelism 1 it raises the same alerts as the core replay.
+ *
+ * @param <P> per-account profile, kept in keyed state
+ * @param <M> message from the account stage to the link stage and on to the cluster stage
+ * @param <L> per-link-key state, kept in keyed state
+ */
+public interface Stages<P, M, L> extends Serializable {
+  TypeInformation<P> profileType();
+
+  TypeInformation<M> messageType();
+
+  TypeInformation<L> linkStateType();
+
+  /** Event time after which an account or link key with no activity is dropped. */
+  long idleEvictionMillis();
+
+  /** The key of a message for the link stage. */
+  long route(M message);
+
+  /** A fresh account stage (population statistics) for one parallel subtask. */
+  AccountLogic<P, M> newAccountStage();
+
+  /** An account stage as {@link AccountLogic#writeTo} wrote it. */
+  AccountLogic<P, M> restoreAccountStage(DataInputView in) throws IOException;
+
+  /** The link stage's logic; its state lives in keyed state only. */
+  LinkLogic<L, M> newLinkStage();
+
+  /** A fresh cluster stage (union-find, cluster scores, alert de-duplication). */
+  ClusterLogic<M> newClusterStage();
+
+  /** A cluster stage as {@link ClusterLogic#writeTo} wrote it. */
+  ClusterLogic<M> restoreClusterStage(DataInputView in) throws IOException;
+
+  /** The account stage of one subtask. */
+  interface AccountLogic<P, M> {
+    /**
+     * Folds {@code e} into {@code profile} (null for a new account) and returns the profile to
+     * keep; appends messages for the link stage to {@code out}.
+     *
+     * @param liveAccounts estimate of live accounts in the whole job
+     */
+    P observe(P profile, Exchange e, double liveAccounts, List<M> out);
+
+    /** Event time of the profile's latest exchange. */
+    long lastSeen(P profile);
+
+    void writeTo(DataOutputView out) throws IOException;
+  }
+
+  /** The logic of the stage keyed by link key. */
+  interface LinkLogic<L, M> {
+    /**
+     * Processes {@code m} for its key, whose state is {@code state} (null if none); returns the
+     * state to keep (null clears it) and appends messages for the cluster stage to {@code out}.
+     */
+    L process(L state, M m, List<M> out);
+
+    /** Event time the key was last used. */
+    long lastSeen(L state);
+  }
+
+  /** The cluster stage, at parallelism 1. */
+  interface ClusterLogic<M> {
+    void process(M m, List<Alert> out);
+
+    long liveClusters();
+
+    void writeTo(DataOutputView out) throws IOException;
+  }
+}

@@ -1,0 +1,28 @@
+package io.distillwatch.flink.types;
+
+import io.distillwatch.core.alert.Alert;
+import io.distillwatch.core.detect.AccountProfile;
+import io.distillwatch.core.io.Exchange;
+import io.distillwatch.core.link.LinkKeyState;
+import io.distillwatch.core.link.StageMessage;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+
+/** Type information of the job's own types; each one has a serializer of ours. */
+public final class JobTypes {
+  private JobTypes() {}
+
+  public static final TypeInformation<Exchange> EXCHANGE =
+      new FormTypeInfo<>(Exchange.class, new ExchangeSerializer());
+
+  public static final TypeInformation<Alert> ALERT =
+      new FormTypeInfo<>(Alert.class, new AlertSerializer());
+
+  public static final TypeInformation<AccountProfile> ACCOUNT_PROFILE =
+      new FormTypeInfo<>(AccountProfile.class, new AccountProfileSerializer());
+
+  public static final TypeInformation<StageMessage> STAGE_MESSAGE =
+      new FormTypeInfo<>(StageMessage.class, new StageMessageSerializer());
+
+  public static final TypeInformation<LinkKeyState> LINK_KEY_STATE =
+      new FormTypeInfo<>(LinkKeyState.class, new LinkKeyStateSerializer());
+}

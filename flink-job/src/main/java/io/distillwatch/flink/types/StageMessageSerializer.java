@@ -1,0 +1,59 @@
+package io.distillwatch.flink.types;
+
+import io.distillwatch.core.link.StageMessage;
+import java.io.IOException;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+
+/** Messages between the detection stages, in {@link StageMessage}'s form; immutable records. */
+public final class StageMessageSerializer extends FormSerializer<StageMessage> {
+  private static final long serialVersionUID = 1L;
+
+  public StageMessageSerializer() {
+    this(StageMessage.FORM_VERSION);
+  }
+
+  private StageMessageSerializer(int readVersion) {
+    super(readVersion);
+  }
+
+  @Override
+  public int currentVersion() {
+    return StageMessage.FORM_VERSION;
+  }
+
+  @Override
+  public boolean isImmutableType() {
+    return true;
+  }
+
+  @Override
+  protected void write(StageMessage value, DataOutputView out) throws IOException {
+    value.writeTo(out);
+  }
+
+  @Override
+  protected StageMessage read(DataInputView in, int version) throws IOException {
+    if (version != StageMessage.FORM_VERSION) {
+      throw new IOException("stage message form version " + version + " unknown");
+    }
+    return StageMessage.readFrom(in);
+  }
+
+  @Override
+  protected FormSerializer<StageMessage> readingVersion(int version) {
+    return new StageMessageSerializer(version);
+  }
+
+  @Override
+  protected FormSerializerSnapshot<StageMessage> newSnapshot() {
+    return new Snapshot();
+  }
+
+  /** Records the message form version. */
+  public static final class Snapshot extends FormSerializerSnapshot<StageMessage> {
+    public Snapshot() {
+      super(StageMessageSerializer::new);
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.distillwatch.flink.types;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.distillwatch.core.detect.AccountProfile;
+import io.distillwatch.core.detect.AccountStage;
+import io.distillwatch.core.detect.DetectorConfig;
+import io.distillwatch.core.io.Exchange;
+import io.distillwatch.core.link.StageMessage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+class SerializersTest {
+  static AccountProfile profile(String account, int exchanges) {
+    AccountStage stage = new AccountStage(DetectorConfig.builder().config());
+    AccountProfile p = null;
+    for (int i = 0; i < exchanges; i++) {
+      Exchange e =
+          Exchange.builder(1_776_902_400_000L + i * 60_000L, account)
+              .paymentFingerprint("card-" + account)
+              .templateHash("t" + (i % 3))
+              .promptHash("p" + i)
+              .outputTokens(100 + i)
+              .build();
+      p = stage.observe(p, e, 1, new ArrayList<>());
+    }
+    return p;
+  }
+
+  static byte[] bytes(TypeSerializer<AccountProfile> s, AccountProfile p) throws IOException {
+    DataOutputSerializer out = new DataOutputSerializer(1024);
+    s.serialize(p, out);
+    return out.getCopyOfBuffer();
+  }
+
+  @Test
+  void accountProfile_roundTripAndCopy_sameBytes() throws IOException {
+    AccountProfileSerializer s = new AccountProfileSerializer();
+    AccountProfile p = profile("acct-1", 50);
+    byte[] b = bytes(s, p);
+    AccountProfile back = s.deserialize(new DataInputDeserializer(b));
+    assertEquals(p.accountId(), back.accountId());
+    assertEquals(p.lastSeen(), back.lastSeen());
+    assertTrue(java.util.Arrays.equals(b, bytes(s, back)));
+    AccountProfile copy = s.copy(p);
+    assertTrue(copy != p, "profiles are mutable: copy is a new object");
+    assertTrue(java.util.Arrays.equals(b, bytes(s, copy)));
+    assertTrue(b.length < 1024, "profile " + b.length + " bytes");
+  }
+
+  @Test
+  void accountProfile_corruptState_failsLoudly() throws IOException {
+    AccountProfileSerializer s = new AccountProfileSerializer();
+    byte[] b = bytes(s, profile("acct-1", 20));
+    byte[] cut = java.util.Arrays.copyOf(b, b.length / 2);
+    assertThrows(IOException.class, () -> s.deserialize(new DataInputDeserializer(cut)));
+  }
+
+  @Test
+  void snapshot_sameForm_compatibleAsIs() throws IOException {
+    var now = new AccountProfileSerializer().snapshotConfiguration();
+    var restored = roundTrip(now);
+    assertTrue(now.resolveSchemaCompatibility(restored).isCompatibleAsIs());
+    assertEquals(new AccountProfileSerializer(), restored.restoreSerializer());
+  }
+
+  @Test
+  void snapshot_olderReadableForm_compatibleAfterMigrationAndReadsThatForm() throws IOException {
+    TypeSerializerSnapshot<AccountProfile> old = checkpointedForm(1);
+    var now = new AccountProfileSerializer().snapshotConfiguration();
+    assertTrue(now.resolveSchemaCompatibility(old).isCompatibleAfterMigration());
+    var restore = (AccountProfileSerializer) old.restoreSerializer();
+    assertEquals(1, restore.readVersion());
+    assertEquals(AccountProfile.FORM_VERSION, restore.currentVersion());
+  }
+
+  @Test
+  void snapshot_newerOrForeignForm_incompatible() throws IOException {
+    TypeSerializerSnapshot<AccountProfile> newer =
+        checkpointedForm(AccountProfile.FORM_VERSION + 1);
+    var now = new AccountProfileSerializer().snapshotConfiguration();
+    assertTrue(now.resolveSchemaCompatibility(newer).isIncompatible());
+  }
+
+  @Test
+  void stageMessages_roundTrip() throws IOException {
+    AccountStage stage = new AccountStage(DetectorConfig.builder().config());
+    List<StageMessage> messages = new ArrayList<>();
+    stage.observe(
+        null,
+        Exchange.builder(1_776_902_400_000L, "a").paymentFingerprint("card").build(),
+        1,
+        messages);
+    assertTrue(!messages.isEmpty(), "a new account with a card sends its payment key");
+    StageMessageSerializer s = new StageMessageSerializer();
+    DataOutputSerializer out = new DataOutputSerializer(256);
+    for (StageMessage m : messages) {
+      s.serialize(m, out);
+    }
+    DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
+    for (StageMessage m : messages) {
+      assertEquals(m, s.deserialize(in));
+    }
+  }
+
+  /** The snapshot a checkpoint of a build whose profile form was {@code form} holds. */
+  static TypeSerializerSnapshot<AccountProfile> checkpointedForm(int form) throws IOException {
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    out.writeUTF(AccountProfileSerializer.Snapshot.class.getName());
+    out.writeInt(1); // snapshot layout version
+    out.writeInt(form);
+    return TypeSerializerSnapshot.readVersionedSnapshot(
+        new DataInputDeserializer(out.getCopyOfBuffer()), SerializersTest.class.getClassLoader());
+  }
+
+  static <T> TypeSerializerSnapshot<T> roundTrip(TypeSerializerSnapshot<T> snapshot)
+      throws IOException {
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    TypeSerializerSnapshot.writeVersionedSnapshot(out, snapshot);
+    return TypeSerializerSnapshot.readVersionedSnapshot(
+        new DataInputDeserializer(out.getCopyOfBuffer()), SerializersTest.class.getClassLoader());
+  }
+}
