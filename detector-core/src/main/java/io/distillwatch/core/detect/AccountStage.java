@@ -20,10 +20,11 @@ import java.util.Map;
  * The detector's account stage: folds each exchange into its account's {@link AccountProfile}, and
  * at evaluation points (a geometric schedule of the account's exchange count, and every few hours
  * of event time) computes the ten {@link Signal}s, turns each into a tail probability against the
- * population's learned distribution, combines them, and alerts when the evidence clears the bar set
- * for the target false-positive rate. It sends the link stage what linking needs: an account's
- * payment instrument when it changes, and at evaluation points its template-set bands, current
- * keys, evidence and own alert ({@link StageMessage}).
+ * population's learned distribution, and combines them into the account's evidence. It sends
+ * downstream what linking and alerting need ({@link StageMessage}): an account's payment instrument
+ * when it changes, and at evaluation points its template-set bands, current keys, evidence and,
+ * when the evidence climbs above the nominal bar, a candidate alert that the cluster stage raises
+ * if it clears the whole population's threshold.
  *
  * <p>The population statistics (calibrators, threshold, prompt novelty, model first-seen times,
  * template rarity) are those of the accounts this stage sees: all of them in {@code
@@ -39,6 +40,7 @@ public final class AccountStage {
   private static final int N = SIGNALS.length;
   private static final double LN10 = Math.log(10);
   private static final double MIN_RARE_TEMPLATES = 3;
+  private static final double CANDIDATES_PER_UNIT = 4;
   static final int STRATA = 4;
 
   /** Version of the {@link #writeTo} form. */
@@ -46,6 +48,7 @@ public final class AccountStage {
 
   final DetectorConfig config;
   private final double alpha;
+  private final double nominal;
   final Calibrator[][] calibrators = new Calibrator[N][STRATA];
   final ThresholdCalibrator threshold;
   final EvidenceCombiner contentCombiner;
@@ -74,6 +77,7 @@ public final class AccountStage {
   public AccountStage(DetectorConfig config) {
     this.config = config;
     this.alpha = config.targetFalsePositiveRate();
+    this.nominal = -Math.log10(alpha);
     this.novelty = new NoveltyFilter(config.noveltyBits());
     this.templates = config.linkerBuilder().buildRarityTable();
     for (Signal s : SIGNALS) {
@@ -297,24 +301,38 @@ public final class AccountStage {
     }
     double bar = threshold.threshold();
     if (calibrated && threshold.calibrated() && !p.allowlisted && p.evidence >= bar) {
-      int band = 1 + (int) Math.floor(p.evidence - bar);
-      if (band > p.alertBand) {
-        p.alertBand = band;
-        if (p.flaggedAt == Long.MIN_VALUE) {
-          p.flaggedAt = ts;
-        }
+      // Flagged by this stage's own population: it stops teaching the calibrators.
+      if (p.flaggedAt == Long.MIN_VALUE) {
+        p.flaggedAt = ts;
+      }
+    }
+    // Whether to alert is the cluster stage's decision, on the threshold of the whole population
+    // (this stage may see only a share of it). It gets a candidate each time the evidence climbs
+    // another quarter unit above the nominal bar, so it sees every band the global bar could give.
+    if (calibrated && !p.allowlisted && p.evidence >= nominal) {
+      int quantum = 1 + (int) Math.floor((p.evidence - nominal) * CANDIDATES_PER_UNIT);
+      if (quantum > p.alertBand) {
+        p.alertBand = quantum;
         AccountAlert a = accountAlert(p, ts, 1.0 - pAccount);
-        out.add(StageMessage.alert(a, p.accountHash, p.orgHash, band, flags(p)));
+        out.add(StageMessage.alert(a, p.accountHash, p.orgHash, lnEvidence, flags(p, calibrated)));
       }
     }
     out.add(
         StageMessage.evidence(
-            p.accountId, p.accountHash, p.orgHash, ts, p.exchanges, lnEvidence, bar, flags(p)));
+            p.accountId,
+            p.accountHash,
+            p.orgHash,
+            ts,
+            p.exchanges,
+            lnEvidence,
+            bar,
+            flags(p, calibrated)));
   }
 
-  private static int flags(AccountProfile p) {
+  private static int flags(AccountProfile p, boolean calibrated) {
     return (p.allowlisted ? StageMessage.ALLOWLISTED : 0)
-        | (p.flaggedAt != Long.MIN_VALUE ? StageMessage.FLAGGED : 0);
+        | (p.flaggedAt != Long.MIN_VALUE ? StageMessage.FLAGGED : 0)
+        | (calibrated ? StageMessage.CALIBRATED : 0);
   }
 
   private void computeSignals(AccountProfile p, long now) {

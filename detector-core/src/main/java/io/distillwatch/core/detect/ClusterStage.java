@@ -42,6 +42,8 @@ public final class ClusterStage {
   /** Version of the {@link #writeTo} form. */
   public static final int FORM_VERSION = 1;
 
+  private static final double LN10 = Math.log(10);
+
   private final DetectorConfig config;
   private final double alpha;
   final HydraLinker linker;
@@ -50,21 +52,23 @@ public final class ClusterStage {
   private int[] band = new int[1024];
   private long[] flaggedAt = new long[1024];
   private byte[] flags = new byte[1024];
-  private double bar;
+  private int[] maxBin = new int[1024];
+  final ThresholdCalibrator threshold;
   private long accountAlerts;
   private long clusterAlerts;
 
   /** An empty stage configured by {@code config}. */
   public ClusterStage(DetectorConfig config) {
-    this(config, config.newLinker());
+    this(config, config.newLinker(), new ThresholdCalibrator(config.targetFalsePositiveRate()));
   }
 
-  private ClusterStage(DetectorConfig config, HydraLinker linker) {
+  private ClusterStage(DetectorConfig config, HydraLinker linker, ThresholdCalibrator threshold) {
     this.config = config;
     this.alpha = config.targetFalsePositiveRate();
     this.linker = linker;
-    this.bar = -Math.log10(alpha);
+    this.threshold = threshold;
     Arrays.fill(flaggedAt, Long.MIN_VALUE);
+    Arrays.fill(maxBin, ThresholdCalibrator.NONE);
   }
 
   /** Processes one message from the link stage, appending the alerts it triggers to {@code out}. */
@@ -75,9 +79,13 @@ public final class ClusterStage {
       case EVIDENCE -> {
         linker.exchanges(a, m.exchanges());
         flags[a] = (byte) m.flags();
-        bar = m.bar();
         linker.evidence(a, m.lnEvidence());
         Cluster c = linker.clusterOf(a);
+        if ((m.flags() & StageMessage.CALIBRATED) != 0 && (c == null || !c.alerted())) {
+          // The threshold is the whole population's: every account's evidence passes here.
+          // Members of an alerted cluster leave it, so a campaign cannot raise its own bar.
+          maxBin[a] = threshold.record(maxBin[a], m.lnEvidence() / LN10);
+        }
         if (c != null) {
           evaluateCluster(c, ts, out);
           if (c.alerted()) {
@@ -87,13 +95,27 @@ public final class ClusterStage {
       }
       case ALERT -> {
         flags[a] = (byte) m.flags();
-        if (m.band() > band[a]) {
-          band[a] = m.band();
-          if (flaggedAt[a] == Long.MIN_VALUE) {
-            flaggedAt[a] = ts;
+        double evidence = m.lnEvidence() / LN10;
+        double bar = threshold.threshold();
+        if (threshold.calibrated() && evidence >= bar) {
+          int accountBand = 1 + (int) Math.floor(evidence - bar);
+          if (accountBand > band[a]) {
+            band[a] = accountBand;
+            if (flaggedAt[a] == Long.MIN_VALUE) {
+              flaggedAt[a] = ts;
+            }
+            accountAlerts++;
+            AccountAlert candidate = m.alert();
+            out.add(
+                new AccountAlert(
+                    "account:" + ids[a] + ":" + accountBand,
+                    candidate.accountId(),
+                    candidate.detectedAt(),
+                    candidate.score(),
+                    candidate.exchanges(),
+                    candidate.signals(),
+                    candidate.reasons()));
           }
-          accountAlerts++;
-          out.add(m.alert());
         }
       }
       case EDGE -> {
@@ -148,6 +170,9 @@ public final class ClusterStage {
       ids = Arrays.copyOf(ids, n);
       band = Arrays.copyOf(band, n);
       flags = Arrays.copyOf(flags, n);
+      int grown = maxBin.length;
+      maxBin = Arrays.copyOf(maxBin, n);
+      Arrays.fill(maxBin, grown, n, ThresholdCalibrator.NONE);
       int old = flaggedAt.length;
       flaggedAt = Arrays.copyOf(flaggedAt, n);
       Arrays.fill(flaggedAt, old, n, Long.MIN_VALUE);
@@ -173,6 +198,7 @@ public final class ClusterStage {
     double pCluster = Math.max(pMembers, pCoordination);
     pCluster *= pCluster;
     double evidence = -Math.log10(Math.max(pCluster, 1e-300));
+    double bar = threshold.threshold();
     if (evidence < bar) {
       return;
     }
@@ -186,6 +212,7 @@ public final class ClusterStage {
     for (int i = 0; i < c.size(); i++) {
       int idx = c.member(i);
       memberIds.add(ids[idx]);
+      maxBin[idx] = threshold.exclude(maxBin[idx]);
       if (!allowlisted(idx)) {
         anyMonitored = true;
         if (flaggedAt[idx] == Long.MIN_VALUE) {
@@ -241,6 +268,7 @@ public final class ClusterStage {
     }
     flaggedAt[i] = ts;
     band[i] = Math.max(band[i], 1);
+    maxBin[i] = threshold.exclude(maxBin[i]);
     accountAlerts++;
     String how =
         joinedBy == LinkKey.PAYMENT
@@ -328,21 +356,22 @@ public final class ClusterStage {
   // persistence
 
   /**
-   * Writes the learned state. Layout (form version 1): byte version, double bar, long
-   * accountAlerts, long clusterAlerts, the linker's form, then for each of its accounts in index
-   * order: UTF id, int band, long flaggedAt, byte flags.
+   * Writes the learned state. Layout (form version 1): byte version, long accountAlerts, long
+   * clusterAlerts, the threshold calibrator's form, the linker's form, then for each of its
+   * accounts in index order: UTF id, int band, long flaggedAt, byte flags, int threshold bin.
    */
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(FORM_VERSION);
-    out.writeDouble(bar);
     out.writeLong(accountAlerts);
     out.writeLong(clusterAlerts);
+    threshold.writeTo(out);
     linker.writeTo(out);
     for (int i = 0; i < linker.accounts(); i++) {
       out.writeUTF(ids[i]);
       out.writeInt(band[i]);
       out.writeLong(flaggedAt[i]);
       out.writeByte(flags[i]);
+      out.writeInt(maxBin[i]);
     }
   }
 
@@ -353,30 +382,36 @@ public final class ClusterStage {
       throw new SnapshotFormatException(
           "cluster stage form version " + version + " unknown; this build reads " + FORM_VERSION);
     }
-    double bar = in.readDouble();
     long accountAlerts = in.readLong();
     long clusterAlerts = in.readLong();
-    if (!(bar >= 0) || accountAlerts < 0 || clusterAlerts < 0) {
+    if (accountAlerts < 0 || clusterAlerts < 0) {
       throw new SnapshotFormatException("cluster stage counters out of range");
     }
+    ThresholdCalibrator threshold = new ThresholdCalibrator(config.targetFalsePositiveRate());
+    threshold.readFrom(in);
     HydraLinker linker = HydraLinker.readFrom(in, config.linkerBuilder());
-    ClusterStage s = new ClusterStage(config, linker);
+    ClusterStage s = new ClusterStage(config, linker, threshold);
     int n = linker.accounts();
     s.ids = new String[Math.max(1024, n)];
     s.band = new int[s.ids.length];
     s.flags = new byte[s.ids.length];
     s.flaggedAt = new long[s.ids.length];
     Arrays.fill(s.flaggedAt, Long.MIN_VALUE);
+    s.maxBin = new int[s.ids.length];
+    Arrays.fill(s.maxBin, ThresholdCalibrator.NONE);
     for (int i = 0; i < n; i++) {
       s.ids[i] = in.readUTF();
       s.band[i] = in.readInt();
       s.flaggedAt[i] = in.readLong();
       s.flags[i] = in.readByte();
+      s.maxBin[i] = in.readInt();
+      if (s.maxBin[i] < ThresholdCalibrator.EXCLUDED || s.maxBin[i] >= ThresholdCalibrator.BINS) {
+        throw new SnapshotFormatException("cluster stage threshold bin " + s.maxBin[i]);
+      }
       if (s.indexOf.put(AccountProfile.hash(s.ids[i]), i) != null) {
         throw new SnapshotFormatException("cluster stage lists account '" + s.ids[i] + "' twice");
       }
     }
-    s.bar = bar;
     s.accountAlerts = accountAlerts;
     s.clusterAlerts = clusterAlerts;
     return s;

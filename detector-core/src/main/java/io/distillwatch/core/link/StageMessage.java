@@ -35,12 +35,13 @@ import java.util.Map;
  * @param otherOrgHash organisation hash of {@code otherId}
  * @param timestamp event time of the exchange that caused the message
  * @param exchanges the account's exchanges so far
- * @param lnEvidence the account's evidence, {@code -ln p} (evidence)
+ * @param lnEvidence the account's evidence, {@code -ln p} (evidence, alerts)
  * @param bar the alert threshold on {@code -log10 p} when sent, NaN while uncalibrated (evidence)
- * @param flags {@link #ALLOWLISTED} and {@link #FLAGGED} bits (evidence, alerts)
+ * @param flags {@link #ALLOWLISTED}, {@link #FLAGGED} and {@link #CALIBRATED} bits (evidence,
+ *     alerts)
  * @param liveAccounts the sender's estimate of live accounts in the population (observations)
- * @param band the alert's score band (alerts)
- * @param alert the account's own alert (alerts)
+ * @param alert the account's own alert, a candidate the cluster stage alerts on if its evidence
+ *     clears the whole population's threshold (alerts)
  */
 public record StageMessage(
     Type type,
@@ -60,7 +61,6 @@ public record StageMessage(
     double bar,
     int flags,
     double liveAccounts,
-    int band,
     AccountAlert alert) {
 
   /** Version of the {@link #writeTo} form. */
@@ -69,8 +69,11 @@ public record StageMessage(
   /** Flag: the account is on the allowlist. */
   public static final int ALLOWLISTED = 1;
 
-  /** Flag: the account has been alerted on its own evidence. */
+  /** Flag: the account's evidence cleared its account stage's threshold. */
   public static final int FLAGGED = 2;
+
+  /** Flag: every active signal's calibrator was ready, so the evidence counts for the threshold. */
+  public static final int CALIBRATED = 4;
 
   private static final LinkKey[] KINDS = LinkKey.values();
   private static final Type[] TYPES = Type.values();
@@ -85,7 +88,7 @@ public record StageMessage(
     INDICATOR,
     /** An account's current evidence and exchange count. */
     EVIDENCE,
-    /** An account's own alert, de-duplicated against linked alerts by the cluster stage. */
+    /** A candidate alert on an account's own evidence, decided and de-duplicated downstream. */
     ALERT
   }
 
@@ -129,7 +132,6 @@ public record StageMessage(
         Double.NaN,
         0,
         liveAccounts,
-        0,
         null);
   }
 
@@ -160,12 +162,11 @@ public record StageMessage(
         bar,
         flags,
         Double.NaN,
-        0,
         null);
   }
 
   public static StageMessage alert(
-      AccountAlert alert, long accountHash, long orgHash, int band, int flags) {
+      AccountAlert alert, long accountHash, long orgHash, double lnEvidence, int flags) {
     return new StageMessage(
         Type.ALERT,
         accountHash,
@@ -180,11 +181,10 @@ public record StageMessage(
         0,
         alert.detectedAt(),
         alert.exchanges(),
-        Double.NaN,
+        lnEvidence,
         Double.NaN,
         flags,
         Double.NaN,
-        band,
         alert);
   }
 
@@ -208,7 +208,6 @@ public record StageMessage(
         Double.NaN,
         flags,
         liveAccounts,
-        0,
         null);
   }
 
@@ -217,8 +216,8 @@ public record StageMessage(
    * serializer snapshot): byte type, long route, string accountId, long accountHash, long orgHash,
    * byte kind (255: none), long keyHash, nullable string value, nullable string otherId, long
    * otherHash, long otherOrgHash, long timestamp, long exchanges, double lnEvidence, double bar,
-   * int flags, double liveAccounts, int band, boolean hasAlert and then the alert: alertId,
-   * detectedAt, score, exchanges, int n signals (string, double), int n reasons (string).
+   * int flags, double liveAccounts, boolean hasAlert and then the alert: alertId, detectedAt,
+   * score, exchanges, int n signals (string, double), int n reasons (string).
    */
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(type.ordinal());
@@ -238,7 +237,6 @@ public record StageMessage(
     out.writeDouble(bar);
     out.writeInt(flags);
     out.writeDouble(liveAccounts);
-    out.writeInt(band);
     out.writeBoolean(alert != null);
     if (alert != null) {
       out.writeUTF(alert.alertId());
@@ -282,7 +280,6 @@ public record StageMessage(
     double bar = in.readDouble();
     int flags = in.readInt();
     double live = in.readDouble();
-    int band = in.readInt();
     AccountAlert alert = null;
     if (in.readBoolean()) {
       String alertId = in.readUTF();
@@ -325,7 +322,6 @@ public record StageMessage(
         bar,
         flags,
         live,
-        band,
         alert);
   }
 

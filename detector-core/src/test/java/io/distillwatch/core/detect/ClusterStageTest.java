@@ -20,13 +20,19 @@ import org.junit.jupiter.api.Test;
 
 class ClusterStageTest {
   private static final double BAR = 3.0;
+
+  /** Enough accounts for the threshold at the default 0.1% target to calibrate (2 / 0.001). */
+  private static final int BENIGN = 2100;
+
   private final ClusterStage stage = new ClusterStage(DetectorConfig.builder().config());
   private long clock = 1_000;
 
   private List<Alert> evidence(String id, double ln, int flags) {
     List<Alert> out = new ArrayList<>();
     stage.process(
-        StageMessage.evidence(id, AccountProfile.hash(id), 0, clock++, 10, ln, BAR, flags), out);
+        StageMessage.evidence(
+            id, AccountProfile.hash(id), 0, clock++, 10, ln, BAR, flags | StageMessage.CALIBRATED),
+        out);
     return out;
   }
 
@@ -53,25 +59,31 @@ class ClusterStageTest {
             Double.NaN,
             0,
             1000,
-            0,
             null);
     List<Alert> out = new ArrayList<>();
     stage.process(e, out);
     return out;
   }
 
-  private List<Alert> ownAlert(String id, int band) {
+  /** A candidate alert with evidence {@code log10Evidence} on the {@code -log10 p} scale. */
+  private List<Alert> ownAlert(String id, double log10Evidence) {
     AccountAlert a =
-        new AccountAlert("account:" + id + ":" + band, id, clock, 0.999, 10, Map.of(), List.of());
+        new AccountAlert("account:" + id + ":candidate", id, clock, 0.999, 10, Map.of(), List.of());
     List<Alert> out = new ArrayList<>();
     stage.process(
-        StageMessage.alert(a, AccountProfile.hash(id), 0, band, StageMessage.FLAGGED), out);
+        StageMessage.alert(
+            a,
+            AccountProfile.hash(id),
+            0,
+            log10Evidence * Math.log(10),
+            StageMessage.FLAGGED | StageMessage.CALIBRATED),
+        out);
     return out;
   }
 
   /** 300 ordinary accounts, then five strongly suspicious ones sharing one card. */
   private List<Alert> population() {
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < BENIGN; i++) {
       evidence("benign-" + i, 0.7, 0);
     }
     List<Alert> alerts = new ArrayList<>();
@@ -106,16 +118,38 @@ class ClusterStageTest {
     assertEquals(1, linked.size(), joined.toString());
     assertEquals("fresh", linked.get(0).accountId());
     assertTrue(linked.get(0).alertId().endsWith(":linked"));
-    assertTrue(ownAlert("fresh", 1).isEmpty(), "band 1 after a linked alert is no escalation");
-    assertEquals(1, ownAlert("fresh", 2).size(), "band 2 is");
+    // The bar is the nominal 3 here: benign evidence is far below it.
+    assertTrue(ownAlert("fresh", 3.5).isEmpty(), "band 1 after a linked alert is no escalation");
+    List<Alert> escalated = ownAlert("fresh", 4.5);
+    assertEquals(1, escalated.size(), "band 2 is");
+    assertEquals("account:fresh:2", escalated.get(0).alertId());
     assertTrue(
         evidence("fresh", 25, StageMessage.FLAGGED).stream()
             .noneMatch(a -> a instanceof AccountAlert));
   }
 
   @Test
+  void candidateBelowThePopulationsBar_isNotAlerted_andAboveItOnlyOncePerBand() {
+    for (int i = 0; i < BENIGN; i++) {
+      evidence("benign-" + i, 0.7, 0);
+    }
+    assertTrue(ownAlert("x", 2.9).isEmpty());
+    assertEquals(1, ownAlert("x", 3.2).size());
+    assertTrue(ownAlert("x", 3.9).isEmpty(), "same band");
+    assertEquals(1, ownAlert("x", 4.1).size(), "next band");
+  }
+
+  @Test
+  void candidatesBeforeTheThresholdIsCalibrated_areNotAlerted() {
+    for (int i = 0; i < 100; i++) {
+      evidence("benign-" + i, 0.7, 0);
+    }
+    assertTrue(ownAlert("x", 12).isEmpty(), "100 accounts cannot place a 0.1% threshold");
+  }
+
+  @Test
   void ordinaryPairSharingACard_isNotAlerted() {
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < BENIGN; i++) {
       evidence("benign-" + i, 0.7, 0);
     }
     List<Alert> out = edge("benign-1", "benign-0");
@@ -125,7 +159,7 @@ class ClusterStageTest {
 
   @Test
   void allowlistedMembers_areNeverFlagged() {
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < BENIGN; i++) {
       evidence("benign-" + i, 0.7, 0);
     }
     List<Alert> out = new ArrayList<>();

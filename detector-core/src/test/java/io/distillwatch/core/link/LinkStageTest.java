@@ -84,7 +84,7 @@ class LinkStageTest {
     StageMessage e = StageMessage.evidence("a", 5, 0, 1, 10, 3.0, 3.0, 0);
     StageMessage al =
         StageMessage.alert(
-            new AccountAlert("account:a:1", "a", 1, 0.99, 10, Map.of(), List.of()), 5, 0, 1, 0);
+            new AccountAlert("account:a:1", "a", 1, 0.99, 10, Map.of(), List.of()), 5, 0, 9.0, 0);
     assertSame(null, stage.process(null, e, out));
     stage.process(al, out);
     assertEquals(List.of(e, al), out);
@@ -108,7 +108,7 @@ class LinkStageTest {
                 "account:x:2", "x", 5, 0.5, 7, Map.of("rate", 1.5), List.of("a reason", "ü")),
             11,
             12,
-            2,
+            7.5,
             StageMessage.FLAGGED);
     for (StageMessage m : List.of(out.get(0), alert, observe(3, LinkKey.SUBNET, 9, 5))) {
       ByteArrayOutputStream b = new ByteArrayOutputStream();
