@@ -25,7 +25,6 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -131,13 +130,6 @@ class DetectionJobITCase {
   }
 
   @Test
-  @Disabled(
-      "Fails on detection, not plumbing: at parallelism 2 each account-stage subtask calibrates"
-          + " on half the population and the cluster stage sees the two link subtasks' messages"
-          + " in a varying order; two runs gave (a) every campaign caught but 18 shared-NAT"
-          + " accounts flagged, (b) hydra never alerted, no hard negative flagged. The core"
-          + " replay (and the job at parallelism 1) catches all three and flags none. See the"
-          + " issue-4 note to the detector's owner.")
   void job_fileAtParallelism2_campaignsCaughtHardNegativesQuiet() throws Exception {
     P2Run run = p2();
     Evaluation.Report report =

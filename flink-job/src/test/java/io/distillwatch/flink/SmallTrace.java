@@ -17,9 +17,12 @@ import java.util.Set;
 
 /**
  * A small generated trace for the end-to-end tests and what the core replay makes of it: three
- * campaigns (reasoning, agentic, hydra) and 600 benign accounts with every hard negative over two
- * weeks, about 227,000 exchanges; the replay alerts all three campaigns and no benign account. Two
- * malformed lines are added, which every run must count as rejected.
+ * campaigns (reasoning, agentic, hydra) and 2,400 benign accounts with every hard negative over two
+ * weeks; the replay alerts all three campaigns and no benign account. The benign population is
+ * sized so that each of two account-stage instances learns its signal calibration from a share big
+ * enough to be ready (a few hundred accounts per exchange-count stratum); with 600, hydra went
+ * unalerted at parallelism 2 for want of calibrated members. Two malformed lines are added, which
+ * every run must count as rejected.
  */
 final class SmallTrace {
   static final ScenarioSpec SPEC =
@@ -29,7 +32,7 @@ final class SmallTrace {
           42,
           Instant.parse("2026-04-15T00:00:00Z").toEpochMilli(),
           Instant.parse("2026-04-29T00:00:00Z").toEpochMilli(),
-          600);
+          2400);
 
   static final List<String> BAD_LINES = List.of("not json", "{\"timestamp\":1776902400000}");
 
