@@ -160,17 +160,19 @@ public final class AccountStage {
       p.rareTemplates.add(hashes.template);
     }
 
-    boolean scheduled = p.exchanges >= p.nextEvaluationAt;
-    if (scheduled || ts - p.lastEvaluatedTime >= config.reevaluateEveryMillis()) {
+    if ((p.exchanges & (p.exchanges - 1)) == 0) {
+      // Keys are sampled at the account's exchanges 1, 2, 4, 8, ...: log2 n times per account,
+      // as every key sent costs the link stage a state. Template-set bands change as the set
+      // grows; a set that doubled is a new set, one that grew by a few templates is not.
+      // Indicators only name what a cluster shares, so a sample finds them.
       linkTemplateSet(p, ts, liveAccounts, out);
-      if (scheduled) {
-        // Indicators only name what a cluster shares; a sample on the geometric schedule (about
-        // 2 log2 n per account) finds them without a message per exchange or per time check.
-        indicate(p, LinkKey.TEMPLATE, hashes.template, e.templateHash(), ts, liveAccounts, out);
-        indicate(p, LinkKey.IP, hashes.ip, e.ip(), ts, liveAccounts, out);
-        indicate(p, LinkKey.SUBNET, hashes.subnet, null, ts, liveAccounts, out);
-        indicate(p, LinkKey.NETWORK_AGENT, hashes.networkAgent, null, ts, liveAccounts, out);
-      }
+      indicate(p, LinkKey.TEMPLATE, hashes.template, e.templateHash(), ts, liveAccounts, out);
+      indicate(p, LinkKey.IP, hashes.ip, e.ip(), ts, liveAccounts, out);
+      indicate(p, LinkKey.SUBNET, hashes.subnet, null, ts, liveAccounts, out);
+      indicate(p, LinkKey.NETWORK_AGENT, hashes.networkAgent, null, ts, liveAccounts, out);
+    }
+    if (p.exchanges >= p.nextEvaluationAt
+        || ts - p.lastEvaluatedTime >= config.reevaluateEveryMillis()) {
       evaluate(p, ts, out);
     }
     return p;
