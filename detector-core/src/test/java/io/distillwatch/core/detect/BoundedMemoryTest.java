@@ -41,18 +41,19 @@ import org.junit.jupiter.api.Test;
  *                                                             used by two or more accounts)
  * live profiles            maxAccounts x 3 KiB               (measured about 2.1 KB)
  * accounts ever registered registered x 256 B                (measured 99 B with ParallelGC,
- *                                                             156 B with G1; see below)
+ *                                                             137-157 B with G1; see below)
  * calibrators and the rest 16 MiB
  * </pre>
  *
- * <p><b>Finding: the last term is not bounded by any cap.</b> Profiles are evicted, but an account
- * keeps its linker index for good: {@code HydraLinker}'s per-index arrays (parent, org, account
- * hash, cluster, evidence, exchanges: 40 bytes, in arrays that double) and {@code
- * ExtractionDetector.idsByIndex} (a reference to the account id string, which is therefore never
- * collected) grow with every account ever seen, and indices are never reused. One million throwaway
- * accounts cost about 100-160 MB that eviction never returns; at that rate an attacker opening a
- * million accounts a day adds about 3-5 GB a month. The test states this term in its bound instead
- * of hiding it in a margin.
+ * <p><b>Finding: the "accounts ever registered" term is not bounded by any cap.</b> Profiles are
+ * evicted, but an account keeps its linker index for good: {@code HydraLinker}'s per-index arrays
+ * (parent, org, account hash, cluster, evidence, exchanges: 40 bytes, in arrays that double) and
+ * {@code ExtractionDetector.idsByIndex} (a reference to the account id string, which is therefore
+ * never collected) grow with every account ever seen, and indices are never reused. One million
+ * throwaway accounts cost about 100-160 MB that eviction never returns; at that rate an attacker
+ * opening a million accounts a day adds about 3-5 GB a month. The test states this term in its
+ * bound instead of hiding it in a margin. Figures and the heap benchmark: {@code
+ * docs/bounded-memory.md}.
  */
 class BoundedMemoryTest {
   private static final int MAX_ACCOUNTS = 100_000;

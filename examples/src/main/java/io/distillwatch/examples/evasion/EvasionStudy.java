@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -122,7 +123,9 @@ public final class EvasionStudy {
       List<String> out = new ArrayList<>();
       medianTail.entrySet().stream()
           .filter(e -> e.getValue() <= SEPARATING_TAIL)
-          .sorted(Map.Entry.comparingByValue())
+          .sorted(
+              Map.Entry.<String, Double>comparingByValue()
+                  .thenComparing(Map.Entry.comparingByKey()))
           .forEach(e -> out.add(e.getKey()));
       return out;
     }
@@ -246,8 +249,8 @@ public final class EvasionStudy {
           exchanges == 0 ? 0 : outputTokens / (double) exchanges,
           exchanges == 0 ? 0 : reasoning / (double) exchanges,
           Map.copyOf(routes),
-          Map.copyOf(firing),
-          Map.copyOf(clusterKeys),
+          Collections.unmodifiableMap(new TreeMap<>(firing)),
+          Collections.unmodifiableMap(new TreeMap<>(clusterKeys)),
           medians,
           median(content),
           median(behaviour));
@@ -270,7 +273,7 @@ public final class EvasionStudy {
     sb.append(
         String.format(
             Locale.ROOT,
-            "%-26s %8s %9s %9s | %7s %11s %11s | %8s %6s | %9s%n",
+            "%-26s %8s %9s %9s | %7s %11s %11s | %8s %6s | %9s | %s%n",
             "variant",
             "accounts",
             "exchanges",
@@ -280,13 +283,14 @@ public final class EvasionStudy {
             "after flag",
             "out tok",
             "reas.",
-            "benign FP"));
+            "benign FP",
+            "rate limit " + RATE_LIMIT_PER_HOUR + "/h recall"));
     for (Result r : results) {
       Evaluation.CampaignResult c = r.campaign();
       sb.append(
           String.format(
               Locale.ROOT,
-              "%-26s %8d %9d %9.0f | %6.1f%% %11s %10.1f%% | %8.0f %5.0f%% | %5d/%-4d%n",
+              "%-26s %8d %9d %9.0f | %6.1f%% %11s %10.1f%% | %8.0f %5.0f%% | %5d/%-4d | %5.1f%%%n",
               r.variant(),
               c.accounts(),
               c.exchanges(),
@@ -297,7 +301,8 @@ public final class EvasionStudy {
               r.outputTokensPerExchange(),
               100 * r.reasoningShare(),
               r.report().benignFlagged(),
-              r.report().benignAccounts()));
+              r.report().benignAccounts(),
+              100 * c.rateLimitRecall()));
     }
     sb.append(
         String.format(
@@ -312,7 +317,10 @@ public final class EvasionStudy {
       int flagged = r.flagged();
       StringBuilder strong = new StringBuilder();
       r.firingAtFlag().entrySet().stream()
-          .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+          .sorted(
+              Map.Entry.<String, Integer>comparingByValue()
+                  .reversed()
+                  .thenComparing(Map.Entry.comparingByKey()))
           .limit(4)
           .forEach(
               e ->
