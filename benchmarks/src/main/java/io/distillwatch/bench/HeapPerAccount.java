@@ -21,8 +21,8 @@ import java.util.Locale;
  *   <li><b>live</b>: {@code N} accounts with {@code k} exchanges each, round robin within a few
  *       hours (nothing idles out, no cap), so all {@code N} profiles are live. Heap per live
  *       account = (heap - empty) / N. Includes everything an account costs: its profile, its map
- *       entry, its id, its cluster-stage index and the link keys it created (a unique IP and payment
- *       card each, a shared template, fresh prompts).
+ *       entry, its id, its cluster-stage index and the link keys it created (a unique IP and
+ *       payment card each, a shared template, fresh prompts).
  *   <li><b>churn</b>: a detector capped at {@code maxAccounts = N} (and at the smallest link-key
  *       tables, 1,024 keys, so that the bounded key tables do not blur the figure) fed {@code N +
  *       M} single-exchange accounts, {@code M = 4N}, so {@code M} profiles are evicted by the cap.
@@ -30,7 +30,7 @@ import java.util.Locale;
  *       An ideal bounded detector retains 0 here. This one retains, for every account the cluster
  *       stage has heard of (every account: its first exchange is evaluated), an entry of {@code
  *       ClusterStage.indexOf} (a boxed hash and index), the account id string in {@code
- *       ClusterStage.ids}, its alert band, flag time and flags, and the linker's per-index arrays
+ *       ClusterStage.ids}, its alert band, flag time, flags and threshold bin, and the linker's per-index arrays
  *       (parent, org, account hash, cluster, evidence, exchanges: 40 bytes, in arrays that double).
  * </ol>
  *
