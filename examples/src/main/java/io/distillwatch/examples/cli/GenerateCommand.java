@@ -37,7 +37,12 @@ public final class GenerateCommand implements Callable<Integer> {
       paramLabel = "<preset>",
       description =
           "Campaign preset, repeatable or comma-separated: all, reasoning-150k, agentic-3.4m,"
-              + " pivot-13m, hydra-28m, low-and-slow (default: all).")
+              + " pivot-13m, hydra-28m, low-and-slow (default: all); or an adaptive attacker of"
+              + " the evasion study (never in all): evasion-baseline, evasion-spread-100|30|10,"
+              + " evasion-under-levels, evasion-random-templates, evasion-human-timing,"
+              + " evasion-rotate-ip, evasion-camouflage, evasion-own-cards, evasion-unlinked,"
+              + " evasion-unlinked-human, evasion-unlinked-under,"
+              + " evasion-full-30|10|3.")
   List<String> scenarios = new ArrayList<>(List.of(ScenarioPresets.ALL));
 
   @Option(

@@ -53,6 +53,11 @@ final class Population {
         out.add(campaign(name));
       }
     }
+    for (Evasion e : EVASIONS) {
+      if (campaigns.contains(e.name())) {
+        out.add(evasion(e));
+      }
+    }
     out.addAll(benign());
     return out;
   }
@@ -310,6 +315,233 @@ final class Population {
           a.payment = Ids.hex16(r.nextLong());
           a.ips = stickyFrom(r, ipPool, Range.of(2, 5).drawInt(r));
           a.userAgents = new String[] {BROWSERS[r.nextInt(BROWSERS.length)]};
+          benignAdoption(a, r);
+        };
+    return g;
+  }
+
+  // ---------------------------------------------------------------- evasion study
+
+  /** Exchange budget of every evasion preset at scale 1; the accounts follow from the rate. */
+  static final long EVASION_BUDGET_AT_SCALE_1 = 5_000_000;
+
+  /** Where an evasion preset's requests come from. */
+  enum IpMode {
+    /** 1-3 sticky addresses per account from a small campaign datacenter pool (no hiding). */
+    DATACENTER_POOL,
+    /** A new residential or mobile proxy exit per request (rotating per request). */
+    ROTATING_PROXY,
+    /** A home-like set per account: one ISP's addresses and a phone (sticky residential proxy). */
+    RESIDENTIAL
+  }
+
+  /**
+   * One adaptive attacker: what it pays to hide. See the evasion table in {@link ScenarioPresets}.
+   *
+   * @param perDay exchanges per account per calendar day
+   * @param humanTiming diurnal sessions with idle days and a browser UA, not a scheduler
+   * @param underLevels content at the top of the power-user ranges, not harvesting levels
+   * @param randomTemplates a fresh template per prompt, not a small pool
+   * @param ips where requests come from
+   * @param ownCards a payment card per account, not per block of accounts
+   * @param camouflage share of casual-looking exchanges mixed in
+   */
+  record Evasion(
+      String name,
+      double perDay,
+      boolean humanTiming,
+      boolean underLevels,
+      boolean randomTemplates,
+      IpMode ips,
+      boolean ownCards,
+      double camouflage) {
+
+    /** The baseline campaign with another name and rate. */
+    static Evasion plain(String name, double perDay) {
+      return new Evasion(name, perDay, false, false, false, IpMode.DATACENTER_POOL, false, 0);
+    }
+
+    /** Every knob on at the given rate. */
+    static Evasion full(String name, double perDay) {
+      return new Evasion(name, perDay, true, true, true, IpMode.RESIDENTIAL, true, 0.3);
+    }
+  }
+
+  /** The evasion presets, in {@link ScenarioPresets#EVASION} order. */
+  static final List<Evasion> EVASIONS =
+      List.of(
+          Evasion.plain(ScenarioPresets.EVASION_BASELINE, 500),
+          Evasion.plain(ScenarioPresets.EVASION_SPREAD_100, 100),
+          Evasion.plain(ScenarioPresets.EVASION_SPREAD_30, 30),
+          Evasion.plain(ScenarioPresets.EVASION_SPREAD_10, 10),
+          new Evasion(
+              ScenarioPresets.EVASION_UNDER_LEVELS,
+              30,
+              false,
+              true,
+              false,
+              IpMode.DATACENTER_POOL,
+              false,
+              0),
+          new Evasion(
+              ScenarioPresets.EVASION_RANDOM_TEMPLATES,
+              30,
+              false,
+              false,
+              true,
+              IpMode.DATACENTER_POOL,
+              false,
+              0),
+          new Evasion(
+              ScenarioPresets.EVASION_HUMAN_TIMING,
+              30,
+              true,
+              false,
+              false,
+              IpMode.DATACENTER_POOL,
+              false,
+              0),
+          new Evasion(
+              ScenarioPresets.EVASION_ROTATE_IP,
+              30,
+              false,
+              false,
+              false,
+              IpMode.ROTATING_PROXY,
+              false,
+              0),
+          new Evasion(
+              ScenarioPresets.EVASION_CAMOUFLAGE,
+              30,
+              false,
+              false,
+              false,
+              IpMode.DATACENTER_POOL,
+              false,
+              0.5),
+          new Evasion(
+              ScenarioPresets.EVASION_OWN_CARDS,
+              30,
+              false,
+              false,
+              false,
+              IpMode.DATACENTER_POOL,
+              true,
+              0),
+          new Evasion(
+              ScenarioPresets.EVASION_UNLINKED,
+              30,
+              false,
+              false,
+              true,
+              IpMode.DATACENTER_POOL,
+              true,
+              0),
+          new Evasion(
+              ScenarioPresets.EVASION_UNLINKED_HUMAN,
+              30,
+              true,
+              false,
+              true,
+              IpMode.RESIDENTIAL,
+              true,
+              0),
+          new Evasion(
+              ScenarioPresets.EVASION_UNLINKED_UNDER,
+              30,
+              false,
+              true,
+              true,
+              IpMode.DATACENTER_POOL,
+              true,
+              0),
+          Evasion.full(ScenarioPresets.EVASION_FULL_30, 30),
+          Evasion.full(ScenarioPresets.EVASION_FULL_10, 10),
+          Evasion.full(ScenarioPresets.EVASION_FULL_3, 3));
+
+  /**
+   * An adaptive attacker with a fixed exchange budget over three weeks: the baseline is a plain
+   * scripted reasoning harvest (like {@code reasoning-150k}); each knob of {@code e} swaps one of
+   * its tells for what benign heavy users show, at a price (more accounts, cards, proxies, or less
+   * harvest per exchange).
+   */
+  private Group evasion(Evasion e) {
+    long from = ms("2026-04-18T00:00:00Z");
+    long to = ms("2026-05-09T00:00:00Z");
+    double days = (to - from) / (double) DAY;
+    // Human sessions: weekdays 90% and weekends 60% active, so an active day carries more.
+    double activeDays = e.humanTiming() ? (5 * 0.9 + 2 * 0.6) / 7 : 1;
+    long budget = Math.round(EVASION_BUDGET_AT_SCALE_1 * cfg.scale());
+    int n = (int) Math.max(3, Math.round(budget / (e.perDay() * days)));
+    Group g = campaignGroup(e.name(), false, from, to, n);
+    long[] pool = pool(g.seed, 40);
+    int[] cardOf = cardBlocks(g.seed, n, Range.of(5, 20));
+    Endpoint[] datacenter =
+        endpoints(g.seed, pick(Networks.DATACENTER, g.seed, 3), Math.max(6, n / 4));
+    Net[] proxyNets = concat(Networks.RESIDENTIAL, Networks.MOBILE);
+    long proxySeed = Ids.hash(g.seed, 0x9E0);
+    int proxyPool = Math.max(1_000, 20 * n);
+    g.factory =
+        (a, r) -> {
+          if (e.humanTiming()) {
+            double perSession = Range.of(3, 8).draw(r);
+            a.timing =
+                new Timing.Sessions(
+                    g.windowStart + (long) (r.nextDouble() * 2 * DAY),
+                    g.windowEnd,
+                    e.perDay() / activeDays / perSession,
+                    perSession,
+                    Range.of(30, 180).draw(r) * SECOND,
+                    0.9,
+                    0.6,
+                    tz(r),
+                    Timing.DAYTIME);
+            a.userAgents = new String[] {browser(r)};
+          } else {
+            a.timing =
+                new Timing.Steady(
+                    g.windowStart + (long) (r.nextDouble() * 2 * DAY),
+                    g.windowEnd,
+                    DAY / e.perDay(),
+                    sigma(r, 0.3, 0.8));
+            scriptedClient(a, r);
+          }
+          if (e.underLevels()) {
+            a.content =
+                new Content(
+                    Content.mix(30, 10, 20, 15, 5, 15, 5).jitter(r, 0.3),
+                    Range.of(0.25, 0.35).draw(r),
+                    Range.of(0.15, 0.3).draw(r),
+                    2,
+                    Range.of(300, 1500).drawLog(r),
+                    Range.of(800, 1200).drawLog(r));
+          } else {
+            a.content =
+                new Content(
+                    Content.mix(30, 10, 45, 0, 0, 15, 0).jitter(r, 0.3),
+                    Range.of(0.8, 0.95).draw(r),
+                    0.1,
+                    1.5,
+                    Range.of(400, 1200).drawLog(r),
+                    Range.of(1500, 3500).drawLog(r));
+          }
+          if (e.randomTemplates()) {
+            a.commonTemplateShare = 0.15;
+          } else {
+            a.templates = subset(r, pool, Range.of(6, 16).drawInt(r));
+            a.templateUse = 0.95;
+          }
+          a.ips =
+              switch (e.ips()) {
+                case DATACENTER_POOL -> stickyFrom(r, datacenter, Range.of(1, 3).drawInt(r));
+                case ROTATING_PROXY -> Actor.pool(proxyNets, proxySeed, proxyPool);
+                case RESIDENTIAL -> home(r);
+              };
+          a.payment = e.ownCards() ? Ids.hex16(r.nextLong()) : card(g.seed, cardOf[a.index]);
+          if (e.camouflage() > 0) {
+            a.camouflage = Content.casual(r);
+            a.camouflageShare = e.camouflage();
+          }
           benignAdoption(a, r);
         };
     return g;

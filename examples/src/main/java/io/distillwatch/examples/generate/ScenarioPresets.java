@@ -57,6 +57,43 @@ import java.util.Set;
  *   <tr><td>shared-nat</td><td>2% (40)</td><td>casual users, 85% of traffic from one NAT per
  *       40-200 users</td></tr>
  * </table>
+ *
+ * <p>Evasion presets ({@link #EVASION}, never part of {@code all}): an adaptive attacker with a
+ * fixed budget of 5 million exchanges at scale 1 (50,000 at the default scale 0.01) over three
+ * weeks (18 Apr - 9 May), who pays to hide. Accounts = budget / (rate x 21 days), at least 3. Each
+ * knob below, when on, replaces the baseline's choice; the per-account rate is exchanges per
+ * calendar day. The values come from the public benign archetypes above (what heavy users look
+ * like), never from the detector.
+ *
+ * <table>
+ *   <caption>Evasion knobs</caption>
+ *   <tr><th>knob</th><th>baseline (off)</th><th>hiding (on)</th></tr>
+ *   <tr><td>rate</td><td>500/day</td><td>100, 30, 10 or 3/day: the same budget over 5x to 170x
+ *       the accounts</td></tr>
+ *   <tr><td>human timing</td><td>round-the-clock scheduler, σ 0.3-0.8</td><td>diurnal sessions
+ *       of 3-8 exchanges, 30-180 s think time, weekdays 90% and weekends 60% active, browser
+ *       UA</td></tr>
+ *   <tr><td>under levels</td><td>reasoning 80-95%, 1,500-3,500 output tokens, reasoning/coding
+ *       mix</td><td>at the top of the power-user ranges: reasoning 25-35%, 800-1,200 output
+ *       tokens, tools 15-30%, a power-user category mix</td></tr>
+ *   <tr><td>random templates</td><td>6-16 of a 40-template pool</td><td>a fresh template per
+ *       prompt, 15% common public templates</td></tr>
+ *   <tr><td>IPs</td><td>1-3 sticky datacenter IPs from a campaign pool</td><td>rotate: a new
+ *       residential/mobile proxy exit per request; or residential: a home-like address set per
+ *       account</td></tr>
+ *   <tr><td>own cards</td><td>a card per block of 5-20 accounts</td><td>a card per
+ *       account</td></tr>
+ *   <tr><td>camouflage</td><td>none</td><td>30% or 50% casual-looking exchanges</td></tr>
+ * </table>
+ *
+ * <p>Presets: {@code evasion-baseline} (all off); {@code evasion-spread-100/30/10} (rate only);
+ * single knobs at 30/day: {@code evasion-under-levels}, {@code evasion-random-templates}, {@code
+ * evasion-human-timing}, {@code evasion-rotate-ip}, {@code evasion-camouflage} (50%), {@code
+ * evasion-own-cards}; nothing left to link accounts by (own cards and random templates) at 30/day:
+ * {@code evasion-unlinked}, with human timing and residential IPs as well: {@code
+ * evasion-unlinked-human}, with content under levels as well: {@code evasion-unlinked-under};
+ * everything at once (residential IPs, 30% camouflage) at 30, 10 and 3/day: {@code
+ * evasion-full-30/10/3}.
  */
 public final class ScenarioPresets {
   public static final String REASONING_150K = "reasoning-150k";
@@ -71,6 +108,46 @@ public final class ScenarioPresets {
   /** Campaign preset names, in the order they are labelled. */
   public static final List<String> CAMPAIGNS =
       List.of(REASONING_150K, AGENTIC_3_4M, PIVOT_13M, HYDRA_28M, LOW_AND_SLOW);
+
+  public static final String EVASION_BASELINE = "evasion-baseline";
+  public static final String EVASION_SPREAD_100 = "evasion-spread-100";
+  public static final String EVASION_SPREAD_30 = "evasion-spread-30";
+  public static final String EVASION_SPREAD_10 = "evasion-spread-10";
+  public static final String EVASION_UNDER_LEVELS = "evasion-under-levels";
+  public static final String EVASION_RANDOM_TEMPLATES = "evasion-random-templates";
+  public static final String EVASION_HUMAN_TIMING = "evasion-human-timing";
+  public static final String EVASION_ROTATE_IP = "evasion-rotate-ip";
+  public static final String EVASION_CAMOUFLAGE = "evasion-camouflage";
+  public static final String EVASION_OWN_CARDS = "evasion-own-cards";
+  public static final String EVASION_UNLINKED = "evasion-unlinked";
+  public static final String EVASION_UNLINKED_HUMAN = "evasion-unlinked-human";
+  public static final String EVASION_UNLINKED_UNDER = "evasion-unlinked-under";
+  public static final String EVASION_FULL_30 = "evasion-full-30";
+  public static final String EVASION_FULL_10 = "evasion-full-10";
+  public static final String EVASION_FULL_3 = "evasion-full-3";
+
+  /**
+   * Adaptive-attacker presets of the evasion study, from no hiding to the most expensive; selected
+   * by name only, never by {@code all}.
+   */
+  public static final List<String> EVASION =
+      List.of(
+          EVASION_BASELINE,
+          EVASION_SPREAD_100,
+          EVASION_SPREAD_30,
+          EVASION_SPREAD_10,
+          EVASION_UNDER_LEVELS,
+          EVASION_RANDOM_TEMPLATES,
+          EVASION_HUMAN_TIMING,
+          EVASION_ROTATE_IP,
+          EVASION_CAMOUFLAGE,
+          EVASION_OWN_CARDS,
+          EVASION_UNLINKED,
+          EVASION_UNLINKED_HUMAN,
+          EVASION_UNLINKED_UNDER,
+          EVASION_FULL_30,
+          EVASION_FULL_10,
+          EVASION_FULL_3);
 
   public static final String CASUAL = "casual";
   public static final String POWER_USER = "power-user";
@@ -100,8 +177,8 @@ public final class ScenarioPresets {
   private ScenarioPresets() {}
 
   /**
-   * Resolves preset names ({@code all} or campaign names, each possibly a comma-separated list) to
-   * campaign names in preset order.
+   * Resolves preset names ({@code all}, campaign or evasion names, each possibly a comma-separated
+   * list) to campaign names in preset order: the public campaigns, then the evasion presets.
    *
    * @throws IllegalArgumentException naming the valid presets, if a name is unknown
    */
@@ -115,7 +192,7 @@ public final class ScenarioPresets {
         }
         if (name.equals(ALL)) {
           wanted.addAll(CAMPAIGNS);
-        } else if (CAMPAIGNS.contains(name)) {
+        } else if (CAMPAIGNS.contains(name) || EVASION.contains(name)) {
           wanted.add(name);
         } else {
           throw new IllegalArgumentException(
@@ -124,12 +201,19 @@ public final class ScenarioPresets {
                   + "'; valid: "
                   + ALL
                   + ", "
-                  + String.join(", ", CAMPAIGNS));
+                  + String.join(", ", CAMPAIGNS)
+                  + ", "
+                  + String.join(", ", EVASION));
         }
       }
     }
     Set<String> ordered = new LinkedHashSet<>();
     for (String c : CAMPAIGNS) {
+      if (wanted.contains(c)) {
+        ordered.add(c);
+      }
+    }
+    for (String c : EVASION) {
       if (wanted.contains(c)) {
         ordered.add(c);
       }
