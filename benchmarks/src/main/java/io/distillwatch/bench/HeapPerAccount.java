@@ -30,8 +30,9 @@ import java.util.Locale;
  *       An ideal bounded detector retains 0 here. This one retains, for every account the cluster
  *       stage has heard of (every account: its first exchange is evaluated), an entry of {@code
  *       ClusterStage.indexOf} (a boxed hash and index), the account id string in {@code
- *       ClusterStage.ids}, its alert band, flag time, flags and threshold bin, and the linker's per-index arrays
- *       (parent, org, account hash, cluster, evidence, exchanges: 40 bytes, in arrays that double).
+ *       ClusterStage.ids}, its alert band, flag time, flags and threshold bin, and the linker's
+ *       per-index arrays (parent, org, account hash, cluster, evidence, exchanges: 40 bytes, in
+ *       arrays that double).
  * </ol>
  *
  * <p>Run (the 1M-account case needs a few GB of heap):
