@@ -133,10 +133,10 @@ class BadInputITCase {
 
     // The same records rejected, with the same reason, message and raw text, in the same order
     // (only the wall-clock time a message quotes differs: the two parsed at different times).
-    List<String> a = wallClockMasked(replayRejected);
-    List<String> b = wallClockMasked(jobRejected);
-    for (int i = 0; i < a.size(); i++) {
-      assertEquals(a.get(i), b.get(i), "rejection " + i + " differs");
+    List<String> fromReplay = wallClockMasked(replayRejected);
+    List<String> fromJob = wallClockMasked(jobRejected);
+    for (int i = 0; i < fromReplay.size(); i++) {
+      assertEquals(fromReplay.get(i), fromJob.get(i), "rejection " + i + " differs");
     }
     Collections.sort(replayAlerts);
     List<String> jobAlertJson = new ArrayList<>();
