@@ -113,6 +113,18 @@ final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
     return values;
   }
 
+  int partitions(String topic) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+      return admin
+          .describeTopics(List.of(topic))
+          .allTopicNames()
+          .get()
+          .get(topic)
+          .partitions()
+          .size();
+    }
+  }
+
   /** The end offset of partition 0 of the topic. */
   long endOffset(String topic) throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
