@@ -194,20 +194,47 @@ public final class SoakCommand implements Callable<Integer> {
                   cp.getCheckpointId(),
                   cp.getEndToEndDuration(),
                   cp.getStateSize() / 1048576.0);
+      var graph = mini.getExecutionGraph(job).get();
+      Map<String, String> counts = new LinkedHashMap<>();
+      for (var a : graph.getAccumulatorResultsStringified()) {
+        counts.put(a.getName(), a.getValue());
+      }
       out.printf(
           Locale.ROOT,
-          "t=%4.0fs emitted=%d backlog=%d (%.1f s of input) %s heap=%.0f MiB%n",
+          "t=%4.0fs parsed=%s rejected=%s late=%s alerts=%s (accumulators, a heartbeat behind)%n",
+          t,
+          counts.getOrDefault("records", "?"),
+          counts.getOrDefault("rejected", "?"),
+          counts.getOrDefault("late", "?"),
+          counts.getOrDefault("alerts", "?"));
+      out.printf(
+          Locale.ROOT,
+          "t=%4.0fs emitted=%d backlog=%d (%.1f s of input) %s heap=%.0f MiB"
+              + " (%.0f MiB live after the last GC)%n",
           t,
           emitted,
           backlog,
           backlog / rate,
           checkpoint,
-          memory.getHeapMemoryUsage().getUsed() / 1048576.0);
+          memory.getHeapMemoryUsage().getUsed() / 1048576.0,
+          heapAfterGc() / 1048576.0);
       out.flush();
     }
     mini.cancelJob(job).get();
     mini.requestJobResult(job).get();
     return samples;
+  }
+
+  /** Heap in use right after each heap pool's last collection: the live set, without garbage. */
+  private static long heapAfterGc() {
+    long used = 0;
+    for (var pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == java.lang.management.MemoryType.HEAP
+          && pool.getCollectionUsage() != null) {
+        used += pool.getCollectionUsage().getUsed();
+      }
+    }
+    return used;
   }
 
   /**

@@ -23,9 +23,10 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
 /**
  * The soak's input: the built-in scenario as JSON lines, generated as it is read (a soak runs far
  * longer than the trace, so each pass is shifted in time past the previous one and event time keeps
- * moving forward), offered on a fixed schedule of {@code rate} lines per second from when the soak
- * started. A source that keeps up emits line {@code i} at {@code i / rate} s; one that does not
- * falls behind, and {@link #EMITTED} shows by how much: the backlog.
+ * moving forward; the first pass starts in 2001, so that the parser's "not after the wall clock"
+ * check leaves room for hundreds of passes), offered on a fixed schedule of {@code rate} lines per
+ * second from when the soak started. A source that keeps up emits line {@code i} at {@code i /
+ * rate} s; one that does not falls behind, and {@link #EMITTED} shows by how much: the backlog.
  *
  * <p>One split, local runs only: {@link #EMITTED} and the start time are in this JVM.
  */
@@ -34,6 +35,9 @@ final class SoakSource implements Source<String, SoakSource.Split, Collection<So
 
   /** Lines emitted so far in this JVM's soak. */
   static final AtomicLong EMITTED = new AtomicLong();
+
+  /** Event time of the first pass: 2001-01-01T00:00Z, just after the parser's earliest. */
+  static final long FIRST_PASS_MILLIS = 978_307_200_000L;
 
   /** System.nanoTime() at which the schedule starts. */
   static volatile long startNanos;
@@ -153,6 +157,7 @@ final class SoakSource implements Source<String, SoakSource.Split, Collection<So
       this.nanosPerLine = 1e9 / rate;
       this.passMillis = spec.endMillis() - spec.startMillis();
       this.pass = spec.generator().iterator();
+      this.shift = FIRST_PASS_MILLIS - spec.startMillis();
       this.next = position;
       for (long i = 0; i < position; i++) {
         nextExchange();
@@ -174,8 +179,7 @@ final class SoakSource implements Source<String, SoakSource.Split, Collection<So
       Exchange e = nextExchange();
       next++;
       EMITTED.incrementAndGet();
-      return ExchangeJson.toJson(
-          shift == 0 ? e : e.toBuilder().timestamp(e.timestamp() + shift).build());
+      return ExchangeJson.toJson(e.toBuilder().timestamp(e.timestamp() + shift).build());
     }
 
     private Exchange nextExchange() {
