@@ -64,7 +64,10 @@ class KafkaExactlyOnceITCase {
 
     List<String> alerts = KAFKA.readCommitted("alerts");
     List<String> dead = KAFKA.readCommitted("dead-letters");
-    // The job's own count tells a sink that lost alerts from a job that never raised them.
+    // The job's own count tells a sink that lost alerts from a job that never raised them. Known
+    // flake (2 of 16 full runs here): the job raises all 35 but the first alert never reaches the
+    // topic, not even read_uncommitted (offset 0 is a transaction marker): a loss inside
+    // flink-connector-kafka 5.0.0-2.2's exactly-once sink around its first transaction.
     assertEquals(
         alerts.size(), (long) result.<Long>getAccumulatorResult("alerts"), "raised = committed");
     System.out.printf(
