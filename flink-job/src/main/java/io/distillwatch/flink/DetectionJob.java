@@ -12,7 +12,9 @@ import io.distillwatch.flink.detect.Stages;
 import io.distillwatch.flink.sink.LogSink;
 import io.distillwatch.flink.source.ScenarioSource;
 import io.distillwatch.flink.source.ScenarioSpec;
+import io.distillwatch.flink.stage.JsonLinesFormat;
 import io.distillwatch.flink.stage.ParseExchanges;
+import io.distillwatch.flink.stage.RawLine;
 import io.distillwatch.flink.types.JobTypes;
 import java.time.Duration;
 import java.util.Map;
@@ -20,6 +22,7 @@ import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -32,17 +35,19 @@ import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.connector.file.src.FileSource;
-import org.apache.flink.connector.file.src.reader.TextLineInputFormat;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.BasePathBucketAssigner;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import picocli.CommandLine;
 
@@ -121,24 +126,47 @@ public final class DetectionJob {
   public record Parsed(DataStream<Exchange> exchanges, DataStream<String> rejected) {}
 
   /**
-   * Source, parsing and event time: the part every variant of the job shares, the benchmark's
-   * trivial job included.
+   * A source and how its records are parsed: text for the generated sources, undecoded bytes
+   * ({@link RawLine}) for files and Kafka.
    *
-   * @param sourceParallelism parallelism of the source, or -1 for the environment's
+   * @param parallelism parallelism of the source, or -1 for the environment's
    */
+  public record Input<T>(
+      Source<T, ?, ?> source, TypeInformation<T> type, ParseExchanges<T> parser, int parallelism) {
+    public static Input<String> text(Source<String, ?, ?> source, int parallelism) {
+      return new Input<>(source, Types.STRING, ParseExchanges.ofText(), parallelism);
+    }
+
+    public static Input<RawLine> rawLines(Source<RawLine, ?, ?> source, int parallelism) {
+      return new Input<>(source, ParseExchanges.RAW_LINE, ParseExchanges.ofRawLines(), parallelism);
+    }
+  }
+
+  /** {@link #parse(StreamExecutionEnvironment, Input, Duration, Duration)} of a text source. */
   public static Parsed parse(
       StreamExecutionEnvironment env,
       Source<String, ?, ?> source,
       int sourceParallelism,
       Duration outOfOrderness,
       Duration idleness) {
-    var lines = env.fromSource(source, WatermarkStrategy.noWatermarks(), "lines", Types.STRING);
+    return parse(env, Input.text(source, sourceParallelism), outOfOrderness, idleness);
+  }
+
+  /**
+   * Source, parsing and event time: the part every variant of the job shares, the benchmark's
+   * trivial job included.
+   */
+  public static <T> Parsed parse(
+      StreamExecutionEnvironment env, Input<T> input, Duration outOfOrderness, Duration idleness) {
+    int sourceParallelism = input.parallelism();
+    var lines =
+        env.fromSource(input.source(), WatermarkStrategy.noWatermarks(), "lines", input.type());
     if (sourceParallelism > 0) {
       lines.setParallelism(sourceParallelism);
     }
     lines.uid("source");
     SingleOutputStreamOperator<Exchange> parsed =
-        lines.process(new ParseExchanges(), JobTypes.EXCHANGE).name("parse").uid("parse");
+        lines.process(input.parser(), JobTypes.EXCHANGE).name("parse").uid("parse");
     if (sourceParallelism > 0) {
       parsed.setParallelism(sourceParallelism); // chained to the source, no shuffle before keyBy
     }
@@ -158,11 +186,7 @@ public final class DetectionJob {
     return new Parsed(stamped, parsed.getSideOutput(ParseExchanges.DEAD_LETTERS));
   }
 
-  /**
-   * Wires source, parsing, watermarks and the three detection stages onto {@code env}.
-   *
-   * @param sourceParallelism parallelism of the source, or -1 for the environment's
-   */
+  /** {@link #detect(StreamExecutionEnvironment, Input, Stages, Duration, Duration)} of text. */
   public static <P, M, L> Streams detect(
       StreamExecutionEnvironment env,
       Source<String, ?, ?> source,
@@ -170,7 +194,24 @@ public final class DetectionJob {
       Stages<P, M, L> stages,
       Duration outOfOrderness,
       Duration idleness) {
-    Parsed parsed = parse(env, source, sourceParallelism, outOfOrderness, idleness);
+    return detect(env, Input.text(source, sourceParallelism), stages, outOfOrderness, idleness);
+  }
+
+  /** Wires source, parsing, watermarks and the three detection stages onto {@code env}. */
+  public static <T, P, M, L> Streams detect(
+      StreamExecutionEnvironment env,
+      Input<T> input,
+      Stages<P, M, L> stages,
+      Duration outOfOrderness,
+      Duration idleness) {
+    return detect(parse(env, input, outOfOrderness, idleness), stages);
+  }
+
+  /**
+   * The three detection stages over parsed exchanges. Tests put a stage of their own between {@link
+   * #parse} and this (e.g. one that fails once, to test recovery).
+   */
+  public static <P, M, L> Streams detect(Parsed parsed, Stages<P, M, L> stages) {
     DataStream<Exchange> stamped = parsed.exchanges();
     DataStream<String> rejected = parsed.rejected();
     SingleOutputStreamOperator<M> accounts =
@@ -220,9 +261,17 @@ public final class DetectionJob {
     return new ScenarioSource(spec);
   }
 
-  /** A bounded source over a JSON-lines file or every file in a folder. */
-  public static Source<String, ?, ?> fileSource(String path) {
-    return FileSource.forRecordStreamFormat(new TextLineInputFormat(), new Path(path)).build();
+  /**
+   * A bounded source over a JSON-lines file or every file in a folder, framed and left undecoded as
+   * the replay reads it (see {@link JsonLinesFormat}).
+   */
+  public static Source<RawLine, ?, ?> fileSource(String path) {
+    return FileSource.forRecordStreamFormat(new JsonLinesFormat(), new Path(path)).build();
+  }
+
+  /** {@link #fileSource} with its parser, at the environment's parallelism. */
+  public static Input<RawLine> fileInput(String path) {
+    return Input.rawLines(fileSource(path), -1);
   }
 
   /**
@@ -253,7 +302,7 @@ public final class DetectionJob {
    *
    * @param bounded stop at the offsets current at start (tests, backfills)
    */
-  public static KafkaSource<String> kafkaSource(
+  public static KafkaSource<RawLine> kafkaSource(
       String bootstrap,
       String topic,
       String groupId,
@@ -261,12 +310,13 @@ public final class DetectionJob {
       boolean bounded,
       Properties extra) {
     var b =
-        KafkaSource.<String>builder()
+        KafkaSource.<RawLine>builder()
             .setBootstrapServers(bootstrap)
             .setTopics(topic)
             .setGroupId(groupId)
             .setStartingOffsets(startingOffsets)
-            .setValueOnlyDeserializer(new SimpleStringSchema())
+            // Values as bytes: the parser, not a decoder, rejects invalid UTF-8.
+            .setDeserializer(new RawValues())
             .setProperties(extra);
     if (bounded) {
       b.setBounded(OffsetsInitializer.latest());
@@ -311,33 +361,44 @@ public final class DetectionJob {
       java.nio.file.Path rejectedFolder) {
     env.setParallelism(o.parallelism);
     enableCheckpointing(env, o.checkpointInterval);
-    Properties kafka = new Properties();
-    kafka.putAll(o.kafkaProperties);
-    Source<String, ?, ?> source;
-    int sourceParallelism = -1;
+    Streams streams = detect(env, input(o), stages(o), o.outOfOrderness, o.idleness);
+    return sink(streams, o, alertFolder, rejectedFolder);
+  }
+
+  /** The source the flags name, with its parser. */
+  public static Input<?> input(JobOptions o) {
     if (o.inputTopic != null) {
-      source =
+      Properties kafka = new Properties();
+      kafka.putAll(o.kafkaProperties);
+      return Input.rawLines(
           kafkaSource(
               o.kafkaBootstrap,
               o.inputTopic,
               o.groupId,
               offsets(o.startingOffsets),
               o.kafkaBounded,
-              kafka);
-    } else if (o.input != null) {
-      source = fileSource(o.input.toAbsolutePath().toString());
-    } else {
-      source = scenarioSource(ScenarioSpec.builtIn());
-      sourceParallelism = 1; // one sequential generator
+              kafka),
+          -1);
     }
-    Streams streams =
-        detect(
-            env,
-            source,
-            sourceParallelism,
-            stages(DetectorSettings.of(o.detector.config())),
-            o.outOfOrderness,
-            o.idleness);
+    if (o.input != null) {
+      return fileInput(o.input.toAbsolutePath().toString());
+    }
+    return Input.text(scenarioSource(ScenarioSpec.builtIn()), 1); // one sequential generator
+  }
+
+  /** The detection stages with the flags' detector settings. */
+  public static Stages<?, ?, ?> stages(JobOptions o) {
+    return stages(DetectorSettings.of(o.detector.config()));
+  }
+
+  /** Connects the sinks the flags name. */
+  public static Streams sink(
+      Streams streams,
+      JobOptions o,
+      java.nio.file.Path alertFolder,
+      java.nio.file.Path rejectedFolder) {
+    Properties kafka = new Properties();
+    kafka.putAll(o.kafkaProperties);
     java.nio.file.Path alerts = alertFolder != null ? alertFolder : o.alerts;
     java.nio.file.Path rejected = rejectedFolder != null ? rejectedFolder : o.rejected;
     sinkAlerts(
@@ -386,6 +447,22 @@ public final class DetectionJob {
     @Override
     public String getKey(Exchange e) {
       return e.accountId();
+    }
+  }
+
+  /** Kafka record values as {@link RawLine}s; a null value (tombstone) is an empty record. */
+  static final class RawValues implements KafkaRecordDeserializationSchema<RawLine> {
+    private static final long serialVersionUID = 1L;
+    private static final byte[] EMPTY = new byte[0];
+
+    @Override
+    public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawLine> out) {
+      out.collect(RawLine.of(record.value() == null ? EMPTY : record.value()));
+    }
+
+    @Override
+    public TypeInformation<RawLine> getProducedType() {
+      return ParseExchanges.RAW_LINE;
     }
   }
 

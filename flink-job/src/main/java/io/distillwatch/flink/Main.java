@@ -16,6 +16,7 @@ public final class Main {
     Map<String, Object> commands = new LinkedHashMap<>();
     commands.put("run", new RunJobCommand());
     commands.put("bench", new BenchCommand());
+    commands.put("soak", new io.distillwatch.flink.bench.SoakCommand());
     commands.put("generate", new GenerateCommand());
     commands.put("replay", new ReplayCommand());
     commands.put("score-series", new ScoreSeriesCommand());

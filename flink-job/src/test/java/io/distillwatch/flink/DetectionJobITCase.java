@@ -100,8 +100,7 @@ class DetectionJobITCase {
     DetectionJob.Streams streams =
         DetectionJob.detect(
             env,
-            DetectionJob.fileSource(trace.file.toString()),
-            -1,
+            DetectionJob.fileInput(trace.file.toString()),
             DetectionJob.stages(DetectorSettings.of(DetectorConfig.builder().config())),
             DetectionJob.DEFAULT_OUT_OF_ORDERNESS,
             DetectionJob.DEFAULT_IDLENESS);

@@ -1,9 +1,20 @@
 package io.distillwatch.flink;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -54,6 +65,81 @@ final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
 
   long startupMillis() {
     return startupMillis;
+  }
+
+  /** Sends the lines to the topic, in order, and waits until all are written. */
+  void produce(String topic, List<String> lines) {
+    Properties pp = new Properties();
+    pp.put("bootstrap.servers", bootstrapServers());
+    pp.put("linger.ms", "20");
+    pp.put("compression.type", "lz4");
+    try (var producer = new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer())) {
+      for (String line : lines) {
+        producer.send(new ProducerRecord<>(topic, line));
+      }
+    }
+  }
+
+  /**
+   * Every committed record of the topic, read with {@code read_committed} up to the end offsets
+   * (the last stable offsets) current when reading starts: no guessing from an idle wait, which
+   * would stop early if the broker were slow to answer.
+   */
+  List<String> readCommitted(String topic) {
+    Properties cp = new Properties();
+    cp.put("bootstrap.servers", bootstrapServers());
+    cp.put("isolation.level", "read_committed");
+    cp.put("enable.auto.commit", "false");
+    List<String> values = new ArrayList<>();
+    try (var consumer =
+        new KafkaConsumer<>(cp, new StringDeserializer(), new StringDeserializer())) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      consumer
+          .partitionsFor(topic, Duration.ofSeconds(30))
+          .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("could not read " + topic + " to " + end);
+        }
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+          values.add(r.value());
+        }
+      }
+    }
+    return values;
+  }
+
+  int partitions(String topic) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+      return admin
+          .describeTopics(List.of(topic))
+          .allTopicNames()
+          .get()
+          .get(topic)
+          .partitions()
+          .size();
+    }
+  }
+
+  /** The end offset of partition 0 of the topic. */
+  long endOffset(String topic) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+      TopicPartition p = new TopicPartition(topic, 0);
+      return admin.listOffsets(Map.of(p, OffsetSpec.latest())).partitionResult(p).get().offset();
+    }
+  }
+
+  /** The offset the consumer group committed for partition 0 of the topic, or -1. */
+  long committedOffset(String group, String topic) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+      var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+      var committed = offsets.get(new TopicPartition(topic, 0));
+      return committed == null ? -1 : committed.offset();
+    }
   }
 
   void createTopic(String name, int partitions) throws Exception {

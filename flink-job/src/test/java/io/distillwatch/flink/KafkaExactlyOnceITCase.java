@@ -3,21 +3,14 @@ package io.distillwatch.flink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -40,19 +33,16 @@ class KafkaExactlyOnceITCase {
   @Test
   void kafkaToKafka_exactlyOnce_readCommittedAlertsEqualCoreReplay() throws Exception {
     SmallTrace trace = SmallTrace.get();
-    KAFKA.createTopic("exchanges", 1); // one partition: the replay's order
+    // Exactly one partition: the job then reads the file's order, the order the replay reads.
+    // With two, unkeyed batches land on both and one source subtask interleaves them by fetch:
+    // records jump back in time past the 60 s bound and are rejected as late (measured: 3 and 184
+    // alerts instead of 35 in two runs).
+    KAFKA.createTopic("exchanges", 1);
+    assertEquals(1, KAFKA.partitions("exchanges"), "the parity test needs one input partition");
     KAFKA.createTopic("alerts", 1);
     KAFKA.createTopic("dead-letters", 1);
-    Properties pp = new Properties();
-    pp.put("bootstrap.servers", KAFKA.bootstrapServers());
-    pp.put("linger.ms", "20");
-    pp.put("compression.type", "lz4");
     long t0 = System.nanoTime();
-    try (var producer = new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer())) {
-      for (String line : trace.lines) {
-        producer.send(new ProducerRecord<>("exchanges", line));
-      }
-    }
+    KAFKA.produce("exchanges", trace.lines);
     long produced = System.nanoTime();
 
     JobOptions o = new JobOptions();
@@ -69,11 +59,17 @@ class KafkaExactlyOnceITCase {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.configure(DetectionJob.configuration(o.stateBackend, Map.of()));
     DetectionJob.build(env, o, null, null);
-    env.execute("kafka-to-kafka");
+    JobExecutionResult result = env.execute("kafka-to-kafka");
     long ran = System.nanoTime();
 
-    List<String> alerts = readCommitted("alerts");
-    List<String> dead = readCommitted("dead-letters");
+    List<String> alerts = KAFKA.readCommitted("alerts");
+    List<String> dead = KAFKA.readCommitted("dead-letters");
+    // The job's own count tells a sink that lost alerts from a job that never raised them. Known
+    // flake (2 of 16 full runs here): the job raises all 35 but the first alert never reaches the
+    // topic, not even read_uncommitted (offset 0 is a transaction marker): a loss inside
+    // flink-connector-kafka 5.0.0-2.2's exactly-once sink around its first transaction.
+    assertEquals(
+        alerts.size(), (long) result.<Long>getAccumulatorResult("alerts"), "raised = committed");
     System.out.printf(
         "kafka-to-kafka: broker start %d ms, produce %d records %d ms, job %d ms; alerts=%d"
             + " dead=%d%n",
@@ -91,29 +87,5 @@ class KafkaExactlyOnceITCase {
     assertEquals(Set.of(), extra, "alerts on Kafka the replay did not raise");
     assertEquals(trace.replayAlerts.size(), alerts.size(), "each alert exactly once");
     assertEquals(SmallTrace.BAD_LINES.size(), dead.size());
-  }
-
-  private static List<String> readCommitted(String topic) {
-    Properties cp = new Properties();
-    cp.put("bootstrap.servers", KAFKA.bootstrapServers());
-    cp.put("group.id", "verify-" + topic);
-    cp.put("auto.offset.reset", "earliest");
-    cp.put("isolation.level", "read_committed");
-    List<String> values = new ArrayList<>();
-    try (var consumer =
-        new KafkaConsumer<>(cp, new StringDeserializer(), new StringDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      long idleSince = System.nanoTime();
-      while (System.nanoTime() - idleSince < 3_000_000_000L) {
-        var records = consumer.poll(Duration.ofMillis(200));
-        for (ConsumerRecord<String, String> r : records) {
-          values.add(r.value());
-        }
-        if (!records.isEmpty()) {
-          idleSince = System.nanoTime();
-        }
-      }
-    }
-    return values;
   }
 }

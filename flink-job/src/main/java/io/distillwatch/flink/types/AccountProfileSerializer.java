@@ -55,6 +55,12 @@ public final class AccountProfileSerializer extends FormSerializer<AccountProfil
     return new AccountProfileSerializer(version);
   }
 
+  /** Keyed state: framed with a CRC32C, so a corrupt checkpoint fails the restore. */
+  @Override
+  protected boolean checksummed() {
+    return true;
+  }
+
   @Override
   protected FormSerializerSnapshot<AccountProfile> newSnapshot() {
     return new Snapshot();

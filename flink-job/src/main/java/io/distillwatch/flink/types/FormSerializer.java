@@ -17,11 +17,24 @@ import org.apache.flink.core.memory.DataOutputView;
  *
  * <p>Serializers are stateless, so {@link #duplicate} returns {@code this}. Mutable types (the
  * per-account profile) are copied by a round trip through their binary form.
+ *
+ * <p>Types kept in state can ask for a checksum ({@link #checksummed}): each value is then framed
+ * as {@code int length, the form's bytes, int CRC32C of those bytes}, and reading checks the
+ * length, the checksum and that the form used every byte, so a corrupt checkpoint fails the restore
+ * with an exception that says so instead of yielding a wrong value (the forms themselves check
+ * structure, not every number). Whether a checkpoint's values are framed is recorded in its
+ * snapshot.
  */
 public abstract class FormSerializer<T> extends TypeSerializer<T> {
   private static final long serialVersionUID = 1L;
 
+  /** Largest framed value accepted: far above any form, small enough to refuse a garbage length. */
+  static final int MAX_FRAME_BYTES = 64 << 20;
+
   private final int readVersion;
+
+  /** -1: values are framed as this build writes them; 0: not framed; 1: framed. */
+  private int readFrame = -1;
 
   /**
    * @param readVersion the form version this serializer reads; {@link #currentVersion()} for new
@@ -47,6 +60,23 @@ public abstract class FormSerializer<T> extends TypeSerializer<T> {
 
   /** The same serializer, reading form {@code version}. */
   protected abstract FormSerializer<T> readingVersion(int version);
+
+  /** True if values are written framed with a length and a CRC32C; false by default. */
+  protected boolean checksummed() {
+    return false;
+  }
+
+  /** Whether the values this serializer reads are framed. */
+  public final boolean readsFramed() {
+    return readFrame < 0 ? checksummed() : readFrame == 1;
+  }
+
+  /** The same serializer, reading form {@code version}, framed or not. */
+  final FormSerializer<T> readingForm(int version, boolean framed) {
+    FormSerializer<T> s = readingVersion(version);
+    s.readFrame = framed ? 1 : 0;
+    return s;
+  }
 
   /** A new snapshot of this serializer (a subclass of {@link FormSerializerSnapshot}). */
   protected abstract FormSerializerSnapshot<T> newSnapshot();
@@ -92,12 +122,56 @@ public abstract class FormSerializer<T> extends TypeSerializer<T> {
 
   @Override
   public void serialize(T record, DataOutputView target) throws IOException {
-    write(record, target);
+    if (!checksummed()) {
+      write(record, target);
+      return;
+    }
+    DataOutputSerializer body = new DataOutputSerializer(1024);
+    write(record, body);
+    target.writeInt(body.length());
+    target.write(body.getSharedBuffer(), 0, body.length());
+    target.writeInt(crc(body.getSharedBuffer(), body.length()));
   }
 
   @Override
   public T deserialize(DataInputView source) throws IOException {
-    return read(source, readVersion);
+    if (!readsFramed()) {
+      return read(source, readVersion);
+    }
+    String what = getClass().getSimpleName();
+    int length = source.readInt();
+    if (length < 0 || length > MAX_FRAME_BYTES) {
+      throw new IOException(what + ": corrupt state, value length " + length + " is impossible");
+    }
+    byte[] body = new byte[length];
+    int stored;
+    try {
+      source.readFully(body);
+      stored = source.readInt();
+    } catch (java.io.EOFException e) {
+      throw new IOException(
+          what + ": corrupt state, a value of " + length + " bytes is cut short", e);
+    }
+    int computed = crc(body, length);
+    if (stored != computed) {
+      throw new IOException(
+          String.format(
+              "%s: corrupt state, checksum 0x%08x does not match the value's 0x%08x (%d bytes)",
+              what, stored, computed, length));
+    }
+    DataInputDeserializer in = new DataInputDeserializer(body);
+    T value = read(in, readVersion);
+    if (in.available() != 0) {
+      throw new IOException(
+          what + ": corrupt state, " + in.available() + " of " + length + " bytes left unread");
+    }
+    return value;
+  }
+
+  private static int crc(byte[] bytes, int length) {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(bytes, 0, length);
+    return (int) crc.getValue();
   }
 
   @Override
@@ -108,19 +182,20 @@ public abstract class FormSerializer<T> extends TypeSerializer<T> {
   @Override
   public void copy(DataInputView source, DataOutputView target) throws IOException {
     // Only the current form is ever copied record by record (network, state of this run).
-    write(read(source, readVersion), target);
+    serialize(deserialize(source), target);
   }
 
   @Override
   public boolean equals(Object o) {
     return o != null
         && o.getClass() == getClass()
-        && ((FormSerializer<?>) o).readVersion == readVersion;
+        && ((FormSerializer<?>) o).readVersion == readVersion
+        && ((FormSerializer<?>) o).readsFramed() == readsFramed();
   }
 
   @Override
   public int hashCode() {
-    return 31 * getClass().hashCode() + readVersion;
+    return 31 * (31 * getClass().hashCode() + readVersion) + (readsFramed() ? 1 : 0);
   }
 
   @Override
@@ -130,6 +205,10 @@ public abstract class FormSerializer<T> extends TypeSerializer<T> {
 
   @Override
   public String toString() {
-    return getClass().getSimpleName() + "(reads form " + readVersion + ")";
+    return getClass().getSimpleName()
+        + "(reads form "
+        + readVersion
+        + (readsFramed() ? ", framed" : "")
+        + ")";
   }
 }

@@ -15,20 +15,31 @@ import org.apache.flink.core.memory.DataOutputView;
  * rewritten in the new one), and incompatible otherwise, so a checkpoint is never misread.
  *
  * <p>Flink instantiates snapshots by class name, so each type has a subclass with a public no-arg
- * constructor. Layout (snapshot version 1): {@code int formVersion}.
+ * constructor. Layout: snapshot version 2 {@code int formVersion, boolean framed} (whether values
+ * carry a length and checksum, see {@link FormSerializer#checksummed}); version 1 {@code int
+ * formVersion}, values never framed. Restoring framed values where the current build writes them
+ * bare, or the reverse, is a migration.
  */
 public abstract class FormSerializerSnapshot<T> implements TypeSerializerSnapshot<T> {
-  private static final int SNAPSHOT_VERSION = 1;
+  private static final int SNAPSHOT_VERSION = 2;
 
   private final Supplier<? extends FormSerializer<T>> current;
   private int formVersion;
+  private boolean framed;
 
   /**
    * @param current makes a serializer of the current form
    */
   protected FormSerializerSnapshot(Supplier<? extends FormSerializer<T>> current) {
     this.current = current;
-    this.formVersion = current.get().currentVersion();
+    FormSerializer<T> now = current.get();
+    this.formVersion = now.currentVersion();
+    this.framed = now.checksummed();
+  }
+
+  /** Whether the state's values are framed with a length and checksum. */
+  public boolean framed() {
+    return framed;
   }
 
   /** The form version the state was written in. */
@@ -44,21 +55,23 @@ public abstract class FormSerializerSnapshot<T> implements TypeSerializerSnapsho
   @Override
   public void writeSnapshot(DataOutputView out) throws IOException {
     out.writeInt(formVersion);
+    out.writeBoolean(framed);
   }
 
   @Override
   public void readSnapshot(int readVersion, DataInputView in, ClassLoader userCodeClassLoader)
       throws IOException {
-    if (readVersion != SNAPSHOT_VERSION) {
+    if (readVersion != 1 && readVersion != SNAPSHOT_VERSION) {
       throw new IOException(
           getClass().getName() + ": unknown serializer snapshot version " + readVersion);
     }
     formVersion = in.readInt();
+    framed = readVersion >= 2 && in.readBoolean();
   }
 
   @Override
   public TypeSerializer<T> restoreSerializer() {
-    return current.get().readingVersion(formVersion);
+    return current.get().readingForm(formVersion, framed);
   }
 
   @Override
@@ -68,11 +81,12 @@ public abstract class FormSerializerSnapshot<T> implements TypeSerializerSnapsho
       return TypeSerializerSchemaCompatibility.incompatible();
     }
     int old = ((FormSerializerSnapshot<T>) oldSnapshot).formVersion;
+    boolean oldFramed = ((FormSerializerSnapshot<T>) oldSnapshot).framed;
     FormSerializer<T> now = current.get();
-    if (old == now.currentVersion()) {
+    if (old == now.currentVersion() && oldFramed == now.checksummed()) {
       return TypeSerializerSchemaCompatibility.compatibleAsIs();
     }
-    if (old >= now.oldestReadableVersion() && old < now.currentVersion()) {
+    if (old >= now.oldestReadableVersion() && old <= now.currentVersion()) {
       return TypeSerializerSchemaCompatibility.compatibleAfterMigration();
     }
     return TypeSerializerSchemaCompatibility.incompatible();

@@ -51,6 +51,12 @@ public final class LinkKeyStateSerializer extends FormSerializer<LinkKeyState> {
     return new LinkKeyStateSerializer(version);
   }
 
+  /** Keyed state: framed with a CRC32C, so a corrupt checkpoint fails the restore. */
+  @Override
+  protected boolean checksummed() {
+    return true;
+  }
+
   @Override
   protected FormSerializerSnapshot<LinkKeyState> newSnapshot() {
     return new Snapshot();
