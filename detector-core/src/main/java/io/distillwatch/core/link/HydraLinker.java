@@ -8,10 +8,12 @@ import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * Links accounts that behave as one operator ("hydra clusters"). Accounts are dense integer
- * indices; each exchange reports the keys it carries ({@link #observe}); accounts that share a
- * joining key rare enough across the whole population are merged into one {@link Cluster}
- * (union-find).
+ * Links accounts that behave as one operator ("hydra clusters"). Accounts are small integer
+ * indices; each exchange reports the keys it carries ({@link #observe}), or the caller joins two
+ * accounts that share a rare key ({@link #join}); accounts that share a joining key rare enough
+ * across the whole population are merged into one {@link Cluster} (union-find). A lone account's
+ * index can be released ({@link #release}) and is then reused by {@link #register}, so a linker fed
+ * by {@link #join} holds one index per account still of interest, not per account ever seen.
  *
  * <p>Rarity is what keeps legitimate crowds apart: a key used by more than {@code cap(kind) =
  * max(minAccounts, fraction * liveAccounts)} distinct accounts links nobody, so an IDE's system
@@ -23,15 +25,21 @@ import java.util.Arrays;
  * (linear probing, power-of-two capacity) bounded by {@code maxKeys}; when it fills, it is rebuilt
  * keeping shared keys (used by two or more accounts) first and then the most recently seen, and the
  * dropped keys are counted in {@link #evictedKeys()}. Union by size with path halving keeps {@link
- * #find} near O(1); clusters are created lazily, so a singleton account costs 12 bytes here. Not
- * thread-safe.
+ * #find} near O(1); clusters are created lazily, so a singleton account costs 40 bytes of per-index
+ * arrays here (they double as they grow and never shrink: a released index keeps its slots until it
+ * is reused). Released indices are kept on a stack and reused last released first; a released
+ * index's parent is {@code -1}, so a caller that still uses one fails at once instead of reading
+ * another account's state. Not thread-safe.
  */
 public final class HydraLinker {
   private static final int DF_PRECISION = 5;
   private static final double LOAD = 0.6;
 
-  /** Version of the {@link #writeTo} form; 2 added account hashes. */
-  public static final int FORM_VERSION = 2;
+  /** Version of the {@link #writeTo} form; 2 added account hashes, 3 released indices. */
+  public static final int FORM_VERSION = 3;
+
+  /** Parent of a released index. */
+  private static final int RELEASED = -1;
 
   private final int maxKeys;
   private final int[] minAccounts = new int[LinkKey.values().length];
@@ -51,7 +59,15 @@ public final class HydraLinker {
   private Cluster[] clusters = new Cluster[1024];
   private double[] evidenceOf = new double[1024];
   private long[] exchangesOf = new long[1024];
-  private int accounts;
+
+  /** Indices handed out so far: every index in use is below it; the per-index arrays cover it. */
+  private int indices;
+
+  /** Released indices, reused from the top. */
+  private int[] free = new int[16];
+
+  private int freeCount;
+  private long releasedAccounts;
   private long liveAccounts;
 
   // key table
@@ -80,7 +96,8 @@ public final class HydraLinker {
   }
 
   /**
-   * Registers a new account and returns its index (indices are dense, from 0).
+   * Registers a new account and returns its index: the last released index if there is one, else
+   * the next unused one (so without releases indices are dense, from 0).
    *
    * @param orgHash hash of its declared organisation, 0 if none
    */
@@ -96,21 +113,86 @@ public final class HydraLinker {
    * @param accountHash hash of the account id, 0 if unknown
    */
   public int register(long orgHash, long accountHash) {
-    int a = accounts++;
-    if (a == parent.length) {
-      int n = parent.length * 2;
-      parent = Arrays.copyOf(parent, n);
-      orgOf = Arrays.copyOf(orgOf, n);
-      idOf = Arrays.copyOf(idOf, n);
-      clusters = Arrays.copyOf(clusters, n);
-      evidenceOf = Arrays.copyOf(evidenceOf, n);
-      exchangesOf = Arrays.copyOf(exchangesOf, n);
+    int a;
+    if (freeCount > 0) {
+      a = free[--freeCount];
+    } else {
+      a = indices++;
+      if (a == parent.length) {
+        growIndices();
+      }
     }
     parent[a] = a;
     orgOf[a] = orgHash;
     idOf[a] = accountHash;
     evidenceOf[a] = Double.NaN;
+    exchangesOf[a] = 0;
     return a;
+  }
+
+  /** Slow path: double the per-index arrays. */
+  private void growIndices() {
+    int n = parent.length * 2;
+    parent = Arrays.copyOf(parent, n);
+    orgOf = Arrays.copyOf(orgOf, n);
+    idOf = Arrays.copyOf(idOf, n);
+    clusters = Arrays.copyOf(clusters, n);
+    evidenceOf = Arrays.copyOf(evidenceOf, n);
+    exchangesOf = Arrays.copyOf(exchangesOf, n);
+  }
+
+  /**
+   * Whether the account could be released now: it is linked to nobody (its own root, with no
+   * cluster). Accounts in a cluster never can: clusters are never split.
+   */
+  public boolean releasable(int account) {
+    return parent[account] == account && clusters[account] == null;
+  }
+
+  /** Whether the index is released (not in use until {@link #register} hands it out again). */
+  public boolean isReleased(int account) {
+    return parent[account] == RELEASED;
+  }
+
+  /**
+   * Releases a lone account's index: its state is cleared and {@link #register} reuses the index.
+   * The account itself is forgotten; registered again, it is a new account with nothing linking it
+   * to the old index. Releasing takes no union with it, so {@link #componentTail} stays exact: the
+   * components lose exactly the released singletons.
+   *
+   * @throws IllegalArgumentException if the account is in a cluster or already released
+   * @throws IllegalStateException if this linker keeps its own key table ({@link #observe}), whose
+   *     keys name their first user by index
+   */
+  public void release(int account) {
+    if (!releasable(account)) {
+      throw new IllegalArgumentException(
+          "account "
+              + account
+              + (isReleased(account) ? " is already released" : " is in a cluster")
+              + "; only a lone account can be released");
+    }
+    if (size > 0) {
+      throw new IllegalStateException(
+          "this linker holds "
+              + size
+              + " keys anchored on account indices (observe); it cannot release an index");
+    }
+    parent[account] = RELEASED;
+    orgOf[account] = 0;
+    idOf[account] = 0;
+    evidenceOf[account] = Double.NaN;
+    exchangesOf[account] = 0;
+    if (freeCount == free.length) {
+      free = Arrays.copyOf(free, free.length * 2);
+    }
+    free[freeCount++] = account;
+    releasedAccounts++;
+  }
+
+  /** The account hash given to {@link #register} for this index, 0 if unknown. */
+  public long accountHash(int account) {
+    return idOf[account];
   }
 
   /** Counts one exchange of the account, towards its cluster's total. */
@@ -298,7 +380,9 @@ public final class HydraLinker {
     if (size <= 1) {
       return 1.0;
     }
-    long components = Math.max(1, accounts - unions);
+    // Every union merged two live components, and a released account was a lone one, so live
+    // accounts minus unions is the exact component count.
+    long components = Math.max(1, (long) accounts() - unions);
     long atLeast = 0;
     for (int b = 31 - Integer.numberOfLeadingZeros(size); b < clustersBySize.length; b++) {
       atLeast += clustersBySize[b];
@@ -326,9 +410,19 @@ public final class HydraLinker {
     return n;
   }
 
-  /** Registered accounts. */
+  /** Accounts registered and not released: the indices in use. */
   public int accounts() {
-    return accounts;
+    return indices - freeCount;
+  }
+
+  /** Indices handed out so far, in use or released: every index in use is below this. */
+  public int indices() {
+    return indices;
+  }
+
+  /** Accounts released so far ({@link #register}s minus {@link #accounts()}). */
+  public long releasedAccounts() {
+    return releasedAccounts;
   }
 
   /** Keys currently held. */
@@ -511,22 +605,36 @@ public final class HydraLinker {
   // persistence
 
   /**
-   * Writes the learned state (the caps and {@code maxKeys} are configuration, not written). Layout,
-   * in order: int accounts, long liveAccounts, long unions, long evictedKeys; per account (index
-   * order) int parent, long orgOf, double evidenceOf, long exchangesOf; 32 longs clustersBySize;
-   * int clusters, then each cluster in root order as int root and its {@link Cluster} form; int
-   * table capacity, int keys, then each occupied slot in slot order as int slot, long key, int
-   * anchor, long lastSeen, int length of the distinct-accounts HyperLogLog bytes (0: none) and the
-   * bytes. Slots are kept, not rehashed, so probing and eviction continue exactly as before.
+   * Writes the learned state (the caps and {@code maxKeys} are configuration, not written). Form
+   * version 3, in order:
+   *
+   * <pre>
+   * byte    version (3)
+   * int     indices n (handed out so far, in use or released)
+   * long    liveAccounts (last reported), long unions, long evictedKeys, long releasedAccounts
+   * n x     int parent (-1: released), long orgOf, long accountHash, double evidence,
+   *         long exchanges                                     (a released index: -1, 0, 0, NaN, 0)
+   * int     released indices f, then f x int index, bottom of the stack first (the last is reused
+   *         first)
+   * 32 x    long clusters by size bucket
+   * int     clusters, then per cluster in root order: int root, its {@link Cluster} form
+   * int     key table capacity, int keys, then per occupied slot in slot order: int slot,
+   *         long key, int anchor, long lastSeen, int length of the distinct-accounts HyperLogLog
+   *         bytes (0: none), the bytes
+   * </pre>
+   *
+   * Slots and the stack of released indices are kept as they are, so probing, eviction and index
+   * reuse continue exactly as before.
    */
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(FORM_VERSION);
-    out.writeInt(accounts);
+    out.writeInt(indices);
     out.writeLong(liveAccounts);
     out.writeLong(unions);
     out.writeLong(evictedKeys);
+    out.writeLong(releasedAccounts);
     int clusterCount = 0;
-    for (int a = 0; a < accounts; a++) {
+    for (int a = 0; a < indices; a++) {
       out.writeInt(parent[a]);
       out.writeLong(orgOf[a]);
       out.writeLong(idOf[a]);
@@ -536,11 +644,15 @@ public final class HydraLinker {
         clusterCount++;
       }
     }
+    out.writeInt(freeCount);
+    for (int i = 0; i < freeCount; i++) {
+      out.writeInt(free[i]);
+    }
     for (long c : clustersBySize) {
       out.writeLong(c);
     }
     out.writeInt(clusterCount);
-    for (int a = 0; a < accounts; a++) {
+    for (int a = 0; a < indices; a++) {
       if (clusters[a] != null) {
         out.writeInt(a);
         clusters[a].writeTo(out);
@@ -570,10 +682,16 @@ public final class HydraLinker {
   }
 
   /**
-   * Reads a linker form of the given version: 1 (before account hashes; they read as unknown) or 2
-   * (a version byte, then as 1 with each account's hash after its organisation).
+   * Reads a linker form of the given version: 1 (before account hashes; they read as unknown), 2 (a
+   * version byte, then as 1 with each account's hash after its organisation) or 3 (as 2 with the
+   * released-account count after the counters and the stack of released indices after the
+   * accounts).
    */
   public static HydraLinker readFrom(DataInput in, Builder config, int version) throws IOException {
+    if (version < 1 || version > FORM_VERSION) {
+      throw new IOException(
+          "linker form version " + version + " unknown; this build reads 1 to " + FORM_VERSION);
+    }
     if (version >= 2) {
       int v = in.readUnsignedByte();
       if (v != version) {
@@ -588,23 +706,24 @@ public final class HydraLinker {
     l.liveAccounts = in.readLong();
     l.unions = in.readLong();
     l.evictedKeys = in.readLong();
-    if (l.liveAccounts < 0 || l.liveAccounts > n || l.unions < 0 || l.unions >= Math.max(1, n)) {
+    l.releasedAccounts = version >= 3 ? in.readLong() : 0;
+    if (l.liveAccounts < 0 || l.liveAccounts > n || l.unions < 0 || l.releasedAccounts < 0) {
       throw new IOException(
-          "linker counters out of range: live " + l.liveAccounts + ", unions " + l.unions);
+          "linker counters out of range: live "
+              + l.liveAccounts
+              + ", unions "
+              + l.unions
+              + ", released "
+              + l.releasedAccounts);
     }
     // Arrays grow as records arrive, so a corrupt count fails on end of input, not out of memory.
+    int releasedIndices = 0;
     for (int a = 0; a < n; a++) {
       if (a == l.parent.length) {
-        int cap = l.parent.length * 2;
-        l.parent = Arrays.copyOf(l.parent, cap);
-        l.orgOf = Arrays.copyOf(l.orgOf, cap);
-        l.idOf = Arrays.copyOf(l.idOf, cap);
-        l.clusters = Arrays.copyOf(l.clusters, cap);
-        l.evidenceOf = Arrays.copyOf(l.evidenceOf, cap);
-        l.exchangesOf = Arrays.copyOf(l.exchangesOf, cap);
+        l.growIndices();
       }
       int p = in.readInt();
-      if (p < 0 || p >= n) {
+      if ((p < 0 || p >= n) && !(p == RELEASED && version >= 3)) {
         throw new IOException("linker parent of " + a + " is " + p + ", out of [0, " + n + ")");
       }
       l.parent[a] = p;
@@ -612,8 +731,33 @@ public final class HydraLinker {
       l.idOf[a] = version >= 2 ? in.readLong() : 0;
       l.evidenceOf[a] = in.readDouble();
       l.exchangesOf[a] = in.readLong();
+      if (p == RELEASED) {
+        releasedIndices++;
+      }
     }
-    l.accounts = n;
+    l.indices = n;
+    if (version >= 3) {
+      int f = in.readInt();
+      if (f != releasedIndices) {
+        throw new IOException(
+            "linker lists " + f + " released indices, but " + releasedIndices + " are released");
+      }
+      l.free = new int[Math.max(16, f)];
+      boolean[] listed = new boolean[n];
+      for (int i = 0; i < f; i++) {
+        int a = in.readInt();
+        if (a < 0 || a >= n || l.parent[a] != RELEASED || listed[a]) {
+          throw new IOException("linker released index " + a + " is not a released index once");
+        }
+        listed[a] = true;
+        l.free[i] = a;
+      }
+      l.freeCount = f;
+    }
+    if (l.unions >= Math.max(1, l.accounts())) {
+      throw new IOException(
+          "linker unions " + l.unions + " out of range for " + l.accounts() + " accounts");
+    }
     for (int b = 0; b < l.clustersBySize.length; b++) {
       l.clustersBySize[b] = in.readLong();
     }
@@ -647,7 +791,12 @@ public final class HydraLinker {
       int anchor = in.readInt();
       long seen = in.readLong();
       int dfLength = in.readInt();
-      if (slot <= previousSlot || slot >= capacity || key == 0 || anchor < 0 || anchor >= n) {
+      if (slot <= previousSlot
+          || slot >= capacity
+          || key == 0
+          || anchor < 0
+          || anchor >= n
+          || l.parent[anchor] == RELEASED) {
         throw new IOException("linker key " + k + " (slot " + slot + ") out of range");
       }
       if (dfLength < 0 || dfLength > 4096) {
@@ -676,12 +825,12 @@ public final class HydraLinker {
 
   /**
    * Checks, without path compression (which would change the state just read), that every parent
-   * chain ends in a root within {@code 64} steps (union by size keeps them under {@code log2 n}),
-   * so {@link #find} cannot loop, and that clusters sit at roots and hold only accounts of that
-   * root.
+   * chain of an index in use ends in a root within {@code 64} steps (union by size keeps them under
+   * {@code log2 n}), so {@link #find} cannot loop or reach a released index, and that clusters sit
+   * at roots and hold only accounts of that root.
    */
   private void checkForest() throws IOException {
-    for (int a = 0; a < accounts; a++) {
+    for (int a = 0; a < indices; a++) {
       if (clusters[a] != null) {
         if (parent[a] != a) {
           throw new IOException("linker cluster at " + a + ", which is not a root");
@@ -693,12 +842,13 @@ public final class HydraLinker {
                 "linker cluster " + a + " holds account " + c.member(i) + " of another root");
           }
         }
-      } else if (rootWithoutCompression(a) == -1) {
+      } else if (parent[a] != RELEASED && rootWithoutCompression(a) == -1) {
         throw new IOException("linker parent chain of account " + a + " has no root");
       }
     }
   }
 
+  /** The root of an index in use, or -1 if its chain is longer than 64 or meets a released one. */
   private int rootWithoutCompression(int account) {
     int a = account;
     for (int step = 0; step < 64; step++) {
@@ -706,6 +856,9 @@ public final class HydraLinker {
         return a;
       }
       a = parent[a];
+      if (a == RELEASED) {
+        return -1;
+      }
     }
     return -1;
   }

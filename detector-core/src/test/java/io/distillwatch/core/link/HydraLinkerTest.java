@@ -8,9 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -523,5 +531,316 @@ class HydraLinkerTest {
     Cluster c = linker.clusterOf(n - 1);
     assertEquals(2, c.exchanges);
     assertNotEquals(linker.find(1), linker.find(0));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // releasing lone accounts
+
+  /**
+   * The exact model of a linker fed by {@link HydraLinker#join}: accounts are identities (never
+   * reused), joined in a plain union-find; each live identity holds one linker index.
+   */
+  private static final class ReleaseModel {
+    final List<Integer> parent = new ArrayList<>();
+    final List<Integer> size = new ArrayList<>(); // at roots
+    final Map<Integer, Integer> indexOf = new HashMap<>(); // live identity -> linker index
+    final List<Integer> live = new ArrayList<>(); // live identities, any order
+    final Map<Integer, Integer> position = new HashMap<>(); // identity -> place in live
+    final List<Integer> freeStack = new ArrayList<>();
+    long unions;
+
+    int newIdentity(int index) {
+      int id = parent.size();
+      parent.add(id);
+      size.add(1);
+      indexOf.put(id, index);
+      position.put(id, live.size());
+      live.add(id);
+      return id;
+    }
+
+    void release(int id) {
+      int at = position.remove(id);
+      int last = live.remove(live.size() - 1);
+      if (last != id) {
+        live.set(at, last);
+        position.put(last, at);
+      }
+      freeStack.add(indexOf.remove(id));
+    }
+
+    int find(int identity) {
+      while (parent.get(identity) != identity) {
+        identity = parent.get(identity);
+      }
+      return identity;
+    }
+
+    boolean union(int x, int y) {
+      int rx = find(x);
+      int ry = find(y);
+      if (rx == ry) {
+        return false;
+      }
+      if (size.get(rx) > size.get(ry)) {
+        int t = rx;
+        rx = ry;
+        ry = t;
+      }
+      parent.set(rx, ry);
+      size.set(ry, size.get(ry) + size.get(rx));
+      unions++;
+      return true;
+    }
+
+    Map<Integer, List<Integer>> components() {
+      Map<Integer, List<Integer>> sets = new HashMap<>();
+      for (int id : live) {
+        sets.computeIfAbsent(find(id), r -> new ArrayList<>()).add(id);
+      }
+      return sets;
+    }
+  }
+
+  private static HydraLinker roundTrip(HydraLinker linker) {
+    try {
+      byte[] bytes = bytes(linker);
+      HydraLinker back =
+          HydraLinker.readFrom(
+              new DataInputStream(new ByteArrayInputStream(bytes)), HydraLinker.builder());
+      assertTrue(java.util.Arrays.equals(bytes, bytes(back)), "re-snapshot differs");
+      return back;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static byte[] bytes(HydraLinker linker) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    linker.writeTo(new DataOutputStream(out));
+    return out.toByteArray();
+  }
+
+  /**
+   * Random registrations, releases of lone accounts, joins, evidence and exchanges, with a snapshot
+   * round trip now and then, over many seeds. After every block the linker must match the exact
+   * model: live accounts and released count; released indices reused last released first; indices
+   * never beyond the most accounts live at once; the partition of live accounts, each cluster's
+   * members and bookkeeping; {@code componentTail} exactly as computed from the model's components;
+   * and a clustered account can never be released.
+   */
+  @Test
+  void release_randomChurnWithJoins_indicesReusedAndUnionFindMatchesExactModel() {
+    for (int seed = 0; seed < 30; seed++) {
+      SplittableRandom random = new SplittableRandom(seed * 31L + 7);
+      HydraLinker linker = HydraLinker.builder().build();
+      ReleaseModel model = new ReleaseModel();
+      Map<Integer, Double> evidence = new HashMap<>();
+      Map<Integer, Long> exchanges = new HashMap<>();
+      int mostLive = 0;
+      int steps = 1_500 + random.nextInt(1_500);
+      for (int step = 0; step < steps; step++) {
+        int op = random.nextInt(20);
+        List<Integer> live = model.live;
+        if (op < 6 || live.size() < 2) {
+          int expected =
+              model.freeStack.isEmpty() ? -1 : model.freeStack.remove(model.freeStack.size() - 1);
+          int a = linker.register(0, 1_000_000L + model.parent.size());
+          if (expected >= 0) {
+            assertEquals(expected, a, "reuse order");
+          }
+          assertFalse(model.indexOf.containsValue(a), "index " + a + " handed out twice");
+          model.newIdentity(a);
+          mostLive = Math.max(mostLive, live.size());
+        } else if (op < 11) {
+          int id = live.get(random.nextInt(live.size()));
+          int a = model.indexOf.get(id);
+          boolean alone = model.size.get(model.find(id)) == 1;
+          assertEquals(alone, linker.releasable(a), "releasable " + a);
+          HydraLinker l = linker;
+          if (alone) {
+            linker.release(a);
+            assertTrue(linker.isReleased(a));
+            model.release(id);
+            evidence.remove(id);
+            exchanges.remove(id);
+            assertThrows(IllegalArgumentException.class, () -> l.release(a), "twice");
+          } else {
+            assertThrows(IllegalArgumentException.class, () -> l.release(a), "clustered");
+          }
+        } else if (op < 14) {
+          int x = live.get(random.nextInt(live.size()));
+          int y = live.get(random.nextInt(live.size()));
+          boolean joined =
+              linker.join(model.indexOf.get(x), model.indexOf.get(y), LinkKey.PAYMENT, "c");
+          assertEquals(model.union(x, y), joined);
+        } else if (op < 17) {
+          int id = live.get(random.nextInt(live.size()));
+          double e = random.nextDouble() * 20;
+          linker.evidence(model.indexOf.get(id), e);
+          evidence.put(id, e);
+        } else if (op < 19) {
+          int id = live.get(random.nextInt(live.size()));
+          long total = exchanges.getOrDefault(id, 0L) + 1 + random.nextInt(5);
+          linker.exchanges(model.indexOf.get(id), total);
+          exchanges.put(id, total);
+        } else if (step % 10 == 0) {
+          linker = roundTrip(linker);
+        }
+        if (step % 101 == 0 || step == steps - 1) {
+          assertReleaseModel(linker, model, evidence, exchanges, mostLive, "seed " + seed);
+        }
+      }
+    }
+  }
+
+  private static void assertReleaseModel(
+      HydraLinker linker,
+      ReleaseModel model,
+      Map<Integer, Double> evidence,
+      Map<Integer, Long> exchanges,
+      int mostLive,
+      String where) {
+    assertEquals(model.indexOf.size(), linker.accounts(), where + ": live accounts");
+    assertEquals(
+        model.parent.size() - model.indexOf.size(),
+        linker.releasedAccounts(),
+        where + ": released");
+    assertTrue(linker.indices() <= mostLive, where + ": indices beyond the most live at once");
+    assertEquals(model.unions, linker.unions(), where + ": unions");
+    for (int a : model.freeStack) {
+      assertTrue(linker.isReleased(a), where + ": " + a + " not released");
+    }
+    Map<Integer, List<Integer>> sets = model.components();
+    int[] clustersByBucket = new int[32];
+    for (List<Integer> set : sets.values()) {
+      int root = linker.find(model.indexOf.get(set.get(0)));
+      Set<Integer> indices = new HashSet<>();
+      long sumExchanges = 0;
+      double sumEvidence = 0;
+      int evaluated = 0;
+      for (int id : set) {
+        int a = model.indexOf.get(id);
+        assertFalse(linker.isReleased(a), where);
+        assertEquals(1_000_000L + id, linker.accountHash(a), where + ": hash at " + a);
+        assertEquals(root, linker.find(a), where + ": " + a + " split from its set");
+        indices.add(a);
+        sumExchanges += exchanges.getOrDefault(id, 0L);
+        if (evidence.containsKey(id)) {
+          evaluated++;
+          sumEvidence += evidence.get(id);
+        }
+        assertEquals(evidence.getOrDefault(id, Double.NaN), linker.evidence(a), where);
+      }
+      Cluster c = linker.clusterOf(root);
+      if (set.size() == 1) {
+        assertNull(c, where + ": singleton with a cluster");
+        continue;
+      }
+      clustersByBucket[31 - Integer.numberOfLeadingZeros(set.size())]++;
+      assertEquals(indices, members(c), where + ": members");
+      assertEquals(sumExchanges, c.exchanges, where + ": exchanges");
+      assertEquals(evaluated, c.evaluatedMembers, where + ": evaluated");
+      assertEquals(sumEvidence, c.evidenceSum, 1e-9 * Math.max(1, sumEvidence), where);
+    }
+    Set<Integer> roots = new HashSet<>();
+    for (List<Integer> set : sets.values()) {
+      assertTrue(roots.add(linker.find(model.indexOf.get(set.get(0)))), where + ": sets merged");
+    }
+    for (int size = 2; size <= 64; size++) {
+      long atLeast = 0;
+      for (int b = 31 - Integer.numberOfLeadingZeros(size); b < 32; b++) {
+        atLeast += clustersByBucket[b];
+      }
+      double exact = Math.min(1.0, Math.max(1, atLeast) / (double) Math.max(1, sets.size()));
+      assertEquals(exact, linker.componentTail(size), where + ": componentTail(" + size + ")");
+    }
+  }
+
+  @Test
+  void release_thenRegister_reusesTheIndexAsAFreshAccount() {
+    HydraLinker linker = HydraLinker.builder().build();
+    int a = linker.register(7, 101);
+    int b = linker.register(0, 102);
+    linker.exchanges(a, 5);
+    linker.evidence(a, 9.0);
+    linker.release(a);
+    assertEquals(1, linker.accounts());
+    assertEquals(2, linker.indices());
+    assertEquals(1, linker.releasedAccounts());
+    int c = linker.register(0, 101); // the same account, back after release
+    assertEquals(a, c, "the released index is reused");
+    assertEquals(0, linker.exchanges(c));
+    assertTrue(Double.isNaN(linker.evidence(c)));
+    assertEquals(101, linker.accountHash(c));
+    assertTrue(linker.join(c, b, LinkKey.PAYMENT, "card"), "nothing ties it to its old self");
+    assertEquals(2, linker.clusterOf(b).size());
+    assertFalse(linker.releasable(c));
+    assertFalse(linker.releasable(b));
+    assertThrows(IllegalArgumentException.class, () -> linker.release(b));
+  }
+
+  @Test
+  void release_releasedIndex_failsLoudlyWhenUsed() {
+    HydraLinker linker = HydraLinker.builder().build();
+    int a = linker.register(0, 1);
+    linker.register(0, 2);
+    linker.release(a);
+    assertThrows(ArrayIndexOutOfBoundsException.class, () -> linker.find(a));
+    assertThrows(ArrayIndexOutOfBoundsException.class, () -> linker.evidence(a, 1.0));
+  }
+
+  @Test
+  void release_linkerWithItsOwnKeyTable_refused() {
+    HydraLinker linker = HydraLinker.builder().build();
+    registerAll(linker, 3);
+    linker.observe(2, LinkKey.PAYMENT, 42, "c", 1);
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> linker.release(0));
+    assertTrue(e.getMessage().contains("anchored"), e.getMessage());
+  }
+
+  @Test
+  void readFrom_releasedIndexListedTwice_refused() throws IOException {
+    HydraLinker linker = HydraLinker.builder().build();
+    registerAll(linker, 4);
+    linker.release(1);
+    linker.release(3);
+    byte[] bytes = bytes(linker);
+    // After the version, int indices, four counters and 4 x 36-byte records: int 2, int 1, int 3.
+    int stack = 1 + 4 + 4 * 8 + 4 * 36;
+    assertEquals(2, java.nio.ByteBuffer.wrap(bytes, stack, 4).getInt());
+    java.nio.ByteBuffer.wrap(bytes, stack + 8, 4).putInt(1);
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                HydraLinker.readFrom(
+                    new DataInputStream(new ByteArrayInputStream(bytes)), HydraLinker.builder()));
+    assertTrue(e.getMessage().contains("released index 1"), e.getMessage());
+  }
+
+  @Test
+  void readFrom_version2Form_readsWithNothingReleased() throws IOException {
+    HydraLinker linker = HydraLinker.builder().build();
+    registerAll(linker, 3);
+    linker.join(0, 2, LinkKey.PAYMENT, "card");
+    byte[] v3 = bytes(linker);
+    // Version 2 is version 3 without the released count (8 bytes at 37) and stack (4 bytes).
+    int records = 1 + 4 + 3 * 8;
+    int stack = records + 8 + 3 * 36;
+    ByteArrayOutputStream v2 = new ByteArrayOutputStream();
+    v2.write(2);
+    v2.write(v3, 1, records - 1);
+    v2.write(v3, records + 8, stack - records - 8);
+    v2.write(v3, stack + 4, v3.length - stack - 4);
+    HydraLinker back =
+        HydraLinker.readFrom(
+            new DataInputStream(new ByteArrayInputStream(v2.toByteArray())),
+            HydraLinker.builder(),
+            2);
+    assertEquals(3, back.accounts());
+    assertEquals(0, back.releasedAccounts());
+    assertEquals(back.find(0), back.find(2));
+    assertTrue(java.util.Arrays.equals(v3, bytes(back)));
   }
 }
