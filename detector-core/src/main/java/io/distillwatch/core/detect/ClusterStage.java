@@ -12,7 +12,6 @@ import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -36,23 +35,64 @@ import org.apache.commons.math3.special.Gamma;
  * p_coordination} the share of components at least this large (ignored for a single declared
  * organisation).
  *
- * <p>Memory: one index per account it has heard of (about 60 bytes each). Not thread-safe.
+ * <p>Memory: one index per account it holds. It holds an account while the account is in a cluster
+ * (for good: clusters are never split or dropped) or while messages about it keep arriving (a
+ * message is about the account it comes from, and an edge also about the account it joins). A lone
+ * account with no message about it for longer than {@link #releaseAfterMillis()} (the idle eviction
+ * plus the re-evaluation interval, in event time) is released: its id, its entry in the account map
+ * and its alert state go, and its index is reused. Measured by {@code BoundedMemoryTest} (JDK 17,
+ * compressed references, ids like {@code throwaway-123456}): 178 bytes of heap per account held
+ * with G1, 161 with ParallelGC, of which its id string is 56; a released account leaves its index's
+ * array slots, 100 bytes (84 with ParallelGC), until a new account reuses the index. So the stage
+ * grows with the most accounts held at once, not with the accounts ever seen. Not thread-safe.
+ *
+ * <p>Implementation notes. Accounts are found by their 64-bit hash in an open-addressing table of
+ * primitive arrays (no boxing). Accounts not known to be in a cluster sit on an intrusive list (two
+ * {@code int[]}) in order of the stage's clock when a message was last about them, so releasing
+ * walks only what it releases: the clock is the largest message timestamp seen (messages from
+ * several link instances arrive out of order, and an account is stamped with the clock, never an
+ * older time); each time it advances, the head of the list is released while idle or, if it has
+ * joined a cluster, leaves the list for good. A message costs one comparison when nothing is idle,
+ * and a release O(1). An account released and seen again is registered afresh, with no link to its
+ * old index: its profile is gone from the account stage too (see {@link #releaseAfterMillis()}).
+ * The threshold calibrator keeps counting a released account's bin, as it is a count over accounts
+ * seen, fixed in size; an account that comes back after release is counted again.
  */
 public final class ClusterStage {
-  /** Version of the {@link #writeTo} form. */
-  public static final int FORM_VERSION = 1;
+  /** Version of the {@link #writeTo} form; 2 releases idle lone accounts. */
+  public static final int FORM_VERSION = 2;
 
   private static final double LN10 = Math.log(10);
 
+  /** End of the idle list, or {@code older} of an account not on it. */
+  private static final int NONE = -1;
+
+  private static final int UNLISTED = -2;
+
   private final DetectorConfig config;
   private final double alpha;
+  private final long releaseAfter;
   final HydraLinker linker;
-  private final Map<Long, Integer> indexOf = new HashMap<>();
+  private final IndexMap indexOf = new IndexMap();
   private String[] ids = new String[1024];
   private int[] band = new int[1024];
   private long[] flaggedAt = new long[1024];
   private byte[] flags = new byte[1024];
   private int[] maxBin = new int[1024];
+
+  /** The clock when a message was last about the account. */
+  private long[] lastSeen = new long[1024];
+
+  /** The idle list: neighbours towards the least ({@code older}) and most recently seen. */
+  private int[] older = new int[1024];
+
+  private int[] newer = new int[1024];
+  private int eldest = NONE;
+  private int newest = NONE;
+
+  /** The largest message timestamp seen, {@code Long.MIN_VALUE} before the first. */
+  private long clock = Long.MIN_VALUE;
+
   final ThresholdCalibrator threshold;
   private long accountAlerts;
   private long clusterAlerts;
@@ -67,14 +107,35 @@ public final class ClusterStage {
     this.alpha = config.targetFalsePositiveRate();
     this.linker = linker;
     this.threshold = threshold;
+    long idle = config.idleEvictionMillis();
+    long reevaluate = config.reevaluateEveryMillis();
+    this.releaseAfter = idle > Long.MAX_VALUE - reevaluate ? Long.MAX_VALUE : idle + reevaluate;
     Arrays.fill(flaggedAt, Long.MIN_VALUE);
     Arrays.fill(maxBin, ThresholdCalibrator.NONE);
+    Arrays.fill(older, UNLISTED);
+  }
+
+  /**
+   * How long (event time) a lone account may go with no message about it before it is released: the
+   * idle eviction plus the re-evaluation interval. The account stage evaluates an exchange that
+   * comes a re-evaluation interval or more after the account's last evaluation, so an account's
+   * last exchange is less than that interval after its last evidence message. Once this has passed,
+   * its profile has been idle for longer than the idle eviction and is gone from the account stage
+   * too: if the account comes back it is new to every stage, and no state that could still matter
+   * (its alert band, its threshold bin) is dropped under a live profile.
+   */
+  public long releaseAfterMillis() {
+    return releaseAfter;
   }
 
   /** Processes one message from the link stage, appending the alerts it triggers to {@code out}. */
   public void process(StageMessage m, List<Alert> out) {
-    int a = index(m.accountId(), m.accountHash(), m.orgHash());
     long ts = m.timestamp();
+    if (ts > clock) {
+      clock = ts;
+      releaseIdle();
+    }
+    int a = index(m.accountId(), m.accountHash(), m.orgHash());
     switch (m.type()) {
       case EVIDENCE -> {
         linker.exchanges(a, m.exchanges());
@@ -141,8 +202,13 @@ public final class ClusterStage {
         }
       }
       case INDICATOR -> {
-        int b = index(m.otherId(), m.otherHash(), m.otherOrgHash());
-        linker.indicate(a, b, m.kind(), m.value());
+        // An indicator only names what a cluster already shares: a first user the stage does not
+        // hold (released) is in no cluster, so it is not registered again for it; nor is it
+        // stamped, as another account's use of its key is not its activity.
+        int b = indexOf.get(m.otherHash());
+        if (b >= 0) {
+          linker.indicate(a, b, m.kind(), m.value());
+        }
       }
       default -> throw new IllegalArgumentException("the cluster stage takes no " + m.type());
     }
@@ -159,27 +225,100 @@ public final class ClusterStage {
     return m;
   }
 
+  /** The account's index, registering it if it is not held; stamps it with the clock. */
   private int index(String id, long hash, long orgHash) {
-    Integer known = indexOf.get(hash);
-    if (known != null) {
-      return known;
+    int i = indexOf.get(hash);
+    if (i >= 0) {
+      lastSeen[i] = clock;
+      if (older[i] != UNLISTED) { // else it is in a cluster for good
+        unlink(i);
+        append(i);
+      }
+      return i;
     }
-    int i = linker.register(orgHash, hash);
+    i = linker.register(orgHash, hash);
     if (i >= ids.length) {
-      int n = Math.max(i + 1, ids.length * 2);
-      ids = Arrays.copyOf(ids, n);
-      band = Arrays.copyOf(band, n);
-      flags = Arrays.copyOf(flags, n);
-      int grown = maxBin.length;
-      maxBin = Arrays.copyOf(maxBin, n);
-      Arrays.fill(maxBin, grown, n, ThresholdCalibrator.NONE);
-      int old = flaggedAt.length;
-      flaggedAt = Arrays.copyOf(flaggedAt, n);
-      Arrays.fill(flaggedAt, old, n, Long.MIN_VALUE);
+      grow(Math.max(i + 1, ids.length * 2));
     }
     ids[i] = id;
     indexOf.put(hash, i);
+    lastSeen[i] = clock;
+    append(i);
     return i;
+  }
+
+  /** Slow path: grows the per-index arrays to {@code n}, new slots as a released index's. */
+  private void grow(int n) {
+    int old = ids.length;
+    ids = Arrays.copyOf(ids, n);
+    band = Arrays.copyOf(band, n);
+    flags = Arrays.copyOf(flags, n);
+    maxBin = Arrays.copyOf(maxBin, n);
+    Arrays.fill(maxBin, old, n, ThresholdCalibrator.NONE);
+    flaggedAt = Arrays.copyOf(flaggedAt, n);
+    Arrays.fill(flaggedAt, old, n, Long.MIN_VALUE);
+    lastSeen = Arrays.copyOf(lastSeen, n);
+    older = Arrays.copyOf(older, n);
+    Arrays.fill(older, old, n, UNLISTED);
+    newer = Arrays.copyOf(newer, n);
+  }
+
+  private void append(int i) {
+    older[i] = newest;
+    newer[i] = NONE;
+    if (newest == NONE) {
+      eldest = i;
+    } else {
+      newer[newest] = i;
+    }
+    newest = i;
+  }
+
+  private void unlink(int i) {
+    int o = older[i];
+    int n = newer[i];
+    if (o == NONE) {
+      eldest = n;
+    } else {
+      newer[o] = n;
+    }
+    if (n == NONE) {
+      newest = o;
+    } else {
+      older[n] = o;
+    }
+    older[i] = UNLISTED;
+  }
+
+  /**
+   * Releases the lone accounts with no message about them for longer than {@link
+   * #releaseAfterMillis()}, from the head of the idle list; an idle account in a cluster leaves the
+   * list instead, for good. O(accounts leaving the list).
+   */
+  private void releaseIdle() {
+    if (clock < Long.MIN_VALUE + releaseAfter) {
+      return; // nothing can be that old yet
+    }
+    long horizon = clock - releaseAfter;
+    while (eldest != NONE && lastSeen[eldest] < horizon) {
+      int i = eldest;
+      unlink(i);
+      if (linker.releasable(i)) {
+        release(i);
+      }
+    }
+  }
+
+  private void release(int i) {
+    indexOf.remove(linker.accountHash(i));
+    linker.release(i);
+    ids[i] = null;
+    band[i] = 0;
+    flaggedAt[i] = Long.MIN_VALUE;
+    flags[i] = 0;
+    // The threshold keeps the account's bin: its counts are over accounts seen, not held.
+    maxBin[i] = ThresholdCalibrator.NONE;
+    lastSeen[i] = 0;
   }
 
   private boolean allowlisted(int i) {
@@ -188,7 +327,10 @@ public final class ClusterStage {
 
   private void evaluateCluster(Cluster c, long ts, List<Alert> out) {
     int m = c.evaluatedMembers;
-    if (c.size() < 2 || m < 2 || linker.accounts() < config.minCalibrationSamples()) {
+    // A warm-up over the accounts ever heard of, released ones included: once the population has
+    // been seen, a quiet week (few accounts held) must not switch cluster scoring off.
+    long seen = linker.accounts() + linker.releasedAccounts();
+    if (c.size() < 2 || m < 2 || seen < config.minCalibrationSamples()) {
       return;
     }
     int effective = Math.min(m, config.maxEffectiveMembers());
@@ -314,22 +456,34 @@ public final class ClusterStage {
 
   /** Accounts in the account's cluster, 1 when it is linked to nobody or unknown. */
   public int clusterSize(String accountId) {
-    Integer i = indexOf.get(AccountProfile.hash(accountId));
-    Cluster c = i == null ? null : linker.clusterOf(i);
+    int i = indexOf.get(AccountProfile.hash(accountId));
+    Cluster c = i < 0 ? null : linker.clusterOf(i);
     return c == null ? 1 : c.size();
   }
 
   /** Whether the account's cluster has been alerted. */
   public boolean clusterAlerted(String accountId) {
-    Integer i = indexOf.get(AccountProfile.hash(accountId));
-    Cluster c = i == null ? null : linker.clusterOf(i);
+    int i = indexOf.get(AccountProfile.hash(accountId));
+    Cluster c = i < 0 ? null : linker.clusterOf(i);
     return c != null && c.alerted();
   }
 
-  /** Event time the account was first flagged here, {@code Long.MIN_VALUE} if never. */
+  /**
+   * Event time the account was first flagged here, {@code Long.MIN_VALUE} if never (or released).
+   */
   public long flaggedAt(String accountId) {
-    Integer i = indexOf.get(AccountProfile.hash(accountId));
-    return i == null ? Long.MIN_VALUE : flaggedAt[i];
+    int i = indexOf.get(AccountProfile.hash(accountId));
+    return i < 0 ? Long.MIN_VALUE : flaggedAt[i];
+  }
+
+  /** Whether the stage holds the account (heard of it and has not released it). */
+  public boolean holds(String accountId) {
+    return indexOf(accountId) >= 0;
+  }
+
+  /** The account's index, -1 if the stage does not hold it. */
+  int indexOf(String accountId) {
+    return indexOf.get(AccountProfile.hash(accountId));
   }
 
   /** Clusters of two or more accounts. */
@@ -337,9 +491,19 @@ public final class ClusterStage {
     return linker.clusterCount();
   }
 
-  /** Accounts this stage has heard of. */
+  /** Accounts this stage holds: heard of and not released. */
   public int accounts() {
     return linker.accounts();
+  }
+
+  /** Accounts released after being idle and alone (one that came back counts each time). */
+  public long releasedAccounts() {
+    return linker.releasedAccounts();
+  }
+
+  /** The stage's clock: the largest message timestamp seen, {@code Long.MIN_VALUE} before any. */
+  public long clock() {
+    return clock;
   }
 
   /** Account alerts emitted (own and linked). */
@@ -356,22 +520,48 @@ public final class ClusterStage {
   // persistence
 
   /**
-   * Writes the learned state. Layout (form version 1): byte version, long accountAlerts, long
-   * clusterAlerts, the threshold calibrator's form, the linker's form, then for each of its
-   * accounts in index order: UTF id, int band, long flaggedAt, byte flags, int threshold bin.
+   * Writes the learned state. Form version 2, in order:
+   *
+   * <pre>
+   * byte    version (2)
+   * long    accountAlerts, long clusterAlerts
+   * long    clock (Long.MIN_VALUE before the first message)
+   *         the threshold calibrator's form
+   *         the linker's form (version 3: union-find, clusters, released indices)
+   * per index in use, in index order (released indices, as the linker's form lists them, have
+   *         no record): UTF id, int band, long flaggedAt, byte flags, int threshold bin,
+   *         long lastSeen
+   * int     accounts on the idle list, then each as int index, least recently seen first
+   * </pre>
+   *
+   * Accounts in use but not on the idle list are in a cluster. The account map is rebuilt from the
+   * linker's account hashes, and the release horizon is configuration, not written.
    */
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(FORM_VERSION);
     out.writeLong(accountAlerts);
     out.writeLong(clusterAlerts);
+    out.writeLong(clock);
     threshold.writeTo(out);
     linker.writeTo(out);
-    for (int i = 0; i < linker.accounts(); i++) {
+    int listed = 0;
+    for (int i = 0; i < linker.indices(); i++) {
+      if (linker.isReleased(i)) {
+        continue;
+      }
       out.writeUTF(ids[i]);
       out.writeInt(band[i]);
       out.writeLong(flaggedAt[i]);
       out.writeByte(flags[i]);
       out.writeInt(maxBin[i]);
+      out.writeLong(lastSeen[i]);
+      if (older[i] != UNLISTED) {
+        listed++;
+      }
+    }
+    out.writeInt(listed);
+    for (int i = eldest; i != NONE; i = newer[i]) {
+      out.writeInt(i);
     }
   }
 
@@ -384,6 +574,7 @@ public final class ClusterStage {
     }
     long accountAlerts = in.readLong();
     long clusterAlerts = in.readLong();
+    long clock = in.readLong();
     if (accountAlerts < 0 || clusterAlerts < 0) {
       throw new SnapshotFormatException("cluster stage counters out of range");
     }
@@ -391,29 +582,178 @@ public final class ClusterStage {
     threshold.readFrom(in);
     HydraLinker linker = HydraLinker.readFrom(in, config.linkerBuilder());
     ClusterStage s = new ClusterStage(config, linker, threshold);
-    int n = linker.accounts();
-    s.ids = new String[Math.max(1024, n)];
-    s.band = new int[s.ids.length];
-    s.flags = new byte[s.ids.length];
-    s.flaggedAt = new long[s.ids.length];
-    Arrays.fill(s.flaggedAt, Long.MIN_VALUE);
-    s.maxBin = new int[s.ids.length];
-    Arrays.fill(s.maxBin, ThresholdCalibrator.NONE);
+    int n = linker.indices();
+    s.clock = clock;
+    if (n > s.ids.length) {
+      s.grow(n);
+    }
     for (int i = 0; i < n; i++) {
+      if (linker.isReleased(i)) {
+        continue;
+      }
       s.ids[i] = in.readUTF();
       s.band[i] = in.readInt();
       s.flaggedAt[i] = in.readLong();
       s.flags[i] = in.readByte();
       s.maxBin[i] = in.readInt();
+      s.lastSeen[i] = in.readLong();
       if (s.maxBin[i] < ThresholdCalibrator.EXCLUDED || s.maxBin[i] >= ThresholdCalibrator.BINS) {
         throw new SnapshotFormatException("cluster stage threshold bin " + s.maxBin[i]);
       }
-      if (s.indexOf.put(AccountProfile.hash(s.ids[i]), i) != null) {
+      if (s.lastSeen[i] > clock) {
+        throw new SnapshotFormatException(
+            "cluster stage account '" + s.ids[i] + "' last seen after the clock " + clock);
+      }
+      if (!s.indexOf.put(linker.accountHash(i), i)) {
         throw new SnapshotFormatException("cluster stage lists account '" + s.ids[i] + "' twice");
+      }
+    }
+    int listed = in.readInt();
+    if (listed < 0 || listed > linker.accounts()) {
+      throw new SnapshotFormatException("cluster stage idle list of " + listed + " accounts");
+    }
+    for (int k = 0; k < listed; k++) {
+      int i = in.readInt();
+      if (i < 0 || i >= n || linker.isReleased(i) || s.older[i] != UNLISTED) {
+        throw new SnapshotFormatException(
+            "cluster stage idle list entry " + i + " is not an account in use, listed once");
+      }
+      if (s.newest != NONE && s.lastSeen[i] < s.lastSeen[s.newest]) {
+        throw new SnapshotFormatException("cluster stage idle list out of order at " + i);
+      }
+      s.append(i);
+    }
+    for (int i = 0; i < n; i++) {
+      // Not clusterOf: find halves paths, which would change the state just read.
+      if (!linker.isReleased(i) && s.older[i] == UNLISTED && linker.releasable(i)) {
+        throw new SnapshotFormatException(
+            "cluster stage account '" + s.ids[i] + "' is neither on the idle list nor clustered");
       }
     }
     s.accountAlerts = accountAlerts;
     s.clusterAlerts = clusterAlerts;
     return s;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Account hash to index: open addressing with linear probing over a {@code long[]} of keys and an
+   * {@code int[]} of indices (power-of-two capacity, at most 60% full), no boxing. Removal shifts
+   * the following entries of the probe run back (Knuth's algorithm R), so there are no tombstones
+   * and lookups never slow down with churn. Key 0 (an account with no hash) is held on the side.
+   * The table doubles above 60% full and halves below 15%, so it follows the accounts held.
+   */
+  static final class IndexMap {
+    private static final double LOAD = 0.6;
+    private static final int MIN_CAPACITY = 1024;
+
+    private long[] keys = new long[MIN_CAPACITY];
+    private int[] values = new int[MIN_CAPACITY];
+    private int mask = MIN_CAPACITY - 1;
+    private int size;
+    private int zeroValue = -1;
+
+    /** The index of {@code key}, or -1. */
+    int get(long key) {
+      if (key == 0) {
+        return zeroValue;
+      }
+      long[] k = keys;
+      int m = mask;
+      for (int i = slot(key, m); ; i = (i + 1) & m) {
+        if (k[i] == key) {
+          return values[i];
+        }
+        if (k[i] == 0) {
+          return -1;
+        }
+      }
+    }
+
+    /** Adds {@code key -> value}; false (and nothing changed) if {@code key} is present. */
+    boolean put(long key, int value) {
+      if (key == 0) {
+        if (zeroValue >= 0) {
+          return false;
+        }
+        zeroValue = value;
+        return true;
+      }
+      int i = slot(key, mask);
+      while (keys[i] != 0) {
+        if (keys[i] == key) {
+          return false;
+        }
+        i = (i + 1) & mask;
+      }
+      keys[i] = key;
+      values[i] = value;
+      if (++size > keys.length * LOAD) {
+        rehash(keys.length * 2);
+      }
+      return true;
+    }
+
+    /** Removes {@code key} if present. */
+    void remove(long key) {
+      if (key == 0) {
+        zeroValue = -1;
+        return;
+      }
+      int m = mask;
+      int gap = slot(key, m);
+      while (keys[gap] != key) {
+        if (keys[gap] == 0) {
+          return;
+        }
+        gap = (gap + 1) & m;
+      }
+      size--;
+      // Shift back every later entry of the run whose home slot is not between the gap and it.
+      for (int i = (gap + 1) & m; keys[i] != 0; i = (i + 1) & m) {
+        int home = slot(keys[i], m);
+        if (((i - home) & m) >= ((i - gap) & m)) {
+          keys[gap] = keys[i];
+          values[gap] = values[i];
+          gap = i;
+        }
+      }
+      keys[gap] = 0;
+      if (size < keys.length * LOAD / 4 && keys.length > MIN_CAPACITY) {
+        rehash(keys.length / 2); // a quarter of the growth load: no thrashing at the boundary
+      }
+    }
+
+    int size() {
+      return size + (zeroValue >= 0 ? 1 : 0);
+    }
+
+    int capacity() {
+      return keys.length;
+    }
+
+    private static int slot(long key, int mask) {
+      return (int) ((key * 0x9E3779B97F4A7C15L) >>> 32) & mask;
+    }
+
+    private void rehash(int capacity) {
+      long[] oldKeys = keys;
+      int[] oldValues = values;
+      keys = new long[capacity];
+      values = new int[capacity];
+      mask = capacity - 1;
+      for (int j = 0; j < oldKeys.length; j++) {
+        long key = oldKeys[j];
+        if (key != 0) {
+          int i = slot(key, mask);
+          while (keys[i] != 0) {
+            i = (i + 1) & mask;
+          }
+          keys[i] = key;
+          values[i] = oldValues[j];
+        }
+      }
+    }
   }
 }
