@@ -27,12 +27,14 @@ import java.util.Locale;
  *       tables, 1,024 keys, so that the bounded key tables do not blur the figure) fed {@code N +
  *       M} single-exchange accounts, {@code M = 4N}, so {@code M} profiles are evicted by the cap.
  *       Heap retained per evicted account = (heap(N + M) - heap(N)) / M, both with the same caps.
- *       An ideal bounded detector retains 0 here. This one retains, for every account the cluster
- *       stage has heard of (every account: its first exchange is evaluated), an entry of {@code
- *       ClusterStage.indexOf} (a boxed hash and index), the account id string in {@code
- *       ClusterStage.ids}, its alert band, flag time, flags and threshold bin, and the linker's
- *       per-index arrays (parent, org, account hash, cluster, evidence, exchanges: 40 bytes, in
- *       arrays that double).
+ *       An ideal bounded detector retains 0 here. This one retains, until the cluster stage's
+ *       release horizon (idle eviction plus {@code reevaluateEvery}) passes, its cluster-stage
+ *       state for every account it has heard of (every account: its first exchange is evaluated):
+ *       the primitive index entry, the account id string, its alert band, flag time, flags and
+ *       threshold bin, and the linker's per-index arrays. The accounts here are fed within a few
+ *       hours, so none is past the horizon and this figure is that retained state; once the
+ *       horizon passes, lone accounts are released and their indices reused ({@code
+ *       BoundedMemoryTest} measures that).
  * </ol>
  *
  * <p>Run (the 1M-account case needs a few GB of heap):
