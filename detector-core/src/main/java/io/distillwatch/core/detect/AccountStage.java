@@ -224,9 +224,14 @@ public final class AccountStage {
   }
 
   private void linkTemplateSet(AccountProfile p, long ts, double live, List<StageMessage> out) {
-    // A set of one or two templates says little (an IDE user's set may be just the IDE's
-    // template, common but not yet known to be so early in a stream): band only richer sets.
-    if (p.rareTemplates.estimate() < MIN_RARE_TEMPLATES) {
+    // A template is admitted to the set while it is rare, and may turn out common later: early in
+    // a stream an IDE's system prompt has few users yet. Its early users would share it in their
+    // bands, and be linked, for good, as a group as large as the IDE's first users. So the set is
+    // purged of what is common now, every time it is banded.
+    p.templateSet.removeIf(t -> templates.common(LinkKey.TEMPLATE, t, live));
+    // A set of one or two templates says little: band only richer sets.
+    if (p.rareTemplates.estimate() < MIN_RARE_TEMPLATES
+        || p.templateSet.occupiedBins() < MIN_RARE_TEMPLATES) {
       return;
     }
     long[] bands = p.templateSet.bandKeys(config.lshBands());

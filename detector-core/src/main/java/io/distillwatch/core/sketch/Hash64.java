@@ -43,6 +43,22 @@ public final class Hash64 {
     return z ^ (z >>> 31);
   }
 
+  /** The inverse of {@link #mix}: {@code unmix(mix(z)) == z} for every z. */
+  public static long unmix(long z) {
+    z = unshift(z, 31) * 0x319642b2d24d8ec3L; // inverse of 0x94d049bb133111eb mod 2^64
+    z = unshift(z, 27) * 0x96de1b173f119089L; // inverse of 0xbf58476d1ce4e5b9 mod 2^64
+    return unshift(z, 30);
+  }
+
+  /** The inverse of {@code y = x ^ (x >>> s)}, for 0 < s < 64. */
+  private static long unshift(long y, int s) {
+    long x = y;
+    for (int shift = s; shift < 64; shift += s) {
+      x ^= y >>> shift;
+    }
+    return x;
+  }
+
   /** Hash of a 64-bit value (a bijection, so distinct values never collide). */
   public static long hash(long value) {
     return mix(value + GOLDEN);

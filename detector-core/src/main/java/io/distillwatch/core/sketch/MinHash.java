@@ -2,6 +2,7 @@ package io.distillwatch.core.sketch;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.function.LongPredicate;
 
 /**
  * A one-permutation MinHash sketch of a set of 64-bit feature hashes, for Jaccard similarity and
@@ -161,6 +162,45 @@ public final class MinHash {
       keys[band] = h;
     }
     return keys;
+  }
+
+  /**
+   * Removes the features that {@code drop} accepts from the bins that hold them as their minimum,
+   * leaving those bins empty until a later {@link #add}. Afterwards the sketch is that of a subset
+   * of the set without the dropped features: a bin's other features are not kept, so a feature that
+   * shared a bin with a dropped one is forgotten too. Use it to retire features that stopped being
+   * meaningful (a template that turned out to be common) before banding.
+   *
+   * <p>Implementation note: a bin and its value are the top and the low bits of {@code mix(feature
+   * ^ salt)}, and {@link Hash64#mix} is a bijection, so each bin's feature is recovered exactly
+   * with {@link Hash64#unmix}; no feature needs to be stored.
+   *
+   * @return the number of bins emptied
+   */
+  public int removeIf(LongPredicate drop) {
+    int removed = 0;
+    for (int i = 0; i < k; i++) {
+      long value = bins[i];
+      if (value != EMPTY) {
+        long feature = Hash64.unmix(((long) i << binShift) | value) ^ FEATURE_SALT;
+        if (drop.test(feature)) {
+          bins[i] = EMPTY;
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
+  /** Bins holding a feature: the set's size while it is much smaller than k, at most k. */
+  public int occupiedBins() {
+    int n = 0;
+    for (long b : bins) {
+      if (b != EMPTY) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /**

@@ -12,6 +12,20 @@ import org.junit.jupiter.api.Test;
 class Hash64Test {
 
   @Test
+  void unmix_invertsMix() {
+    SplittableRandom random = new SplittableRandom(3);
+    long[] edges = {0, 1, -1, Long.MIN_VALUE, Long.MAX_VALUE};
+    for (long z : edges) {
+      assertEquals(z, Hash64.unmix(Hash64.mix(z)));
+      assertEquals(z, Hash64.mix(Hash64.unmix(z)));
+    }
+    for (int i = 0; i < 100_000; i++) {
+      long z = random.nextLong();
+      assertEquals(z, Hash64.unmix(Hash64.mix(z)));
+    }
+  }
+
+  @Test
   void hashCharSequence_equalsHashOfUtf16LeBytes() {
     SplittableRandom random = new SplittableRandom(1);
     for (int len = 0; len < 40; len++) {

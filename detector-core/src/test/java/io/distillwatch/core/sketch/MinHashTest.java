@@ -30,6 +30,68 @@ class MinHashTest {
     return new MinHash[] {a, b};
   }
 
+  @Test
+  void removeIf_equalsTheSketchOfTheSetWithoutTheDroppedBinsFeatures() {
+    // Exact model: a bin keeps the smallest value among its features; removing the features a
+    // predicate drops empties exactly the bins whose minimum was dropped, and leaves the others.
+    for (long seed = 0; seed < 200; seed++) {
+      SplittableRandom random = new SplittableRandom(seed);
+      int k = 1 << (3 + random.nextInt(5));
+      int n = 1 + random.nextInt(4 * k);
+      long[] features = new long[n];
+      MinHash sketch = new MinHash(k);
+      for (int i = 0; i < n; i++) {
+        features[i] = random.nextLong();
+        sketch.add(features[i]);
+      }
+      java.util.Set<Long> dropped = new java.util.HashSet<>();
+      for (long f : features) {
+        if (random.nextInt(3) == 0) {
+          dropped.add(f);
+        }
+      }
+      long[] before = sketch.rawBins();
+      java.util.Set<Long> seen = new java.util.HashSet<>();
+      int removed = sketch.removeIf(f -> seen.add(f) && dropped.contains(f));
+      long[] after = sketch.rawBins();
+      // Every feature the predicate saw is the minimum of a different occupied bin.
+      assertEquals(sketch.occupiedBins() + removed, seen.size(), "seed " + seed);
+      int emptied = 0;
+      for (int b = 0; b < k; b++) {
+        if (before[b] != after[b]) {
+          assertEquals(Long.MAX_VALUE, after[b], "a changed bin is emptied, seed " + seed);
+          emptied++;
+        }
+      }
+      assertEquals(removed, emptied);
+      // The recovered minima are exactly the features whose one-feature sketch has that bin.
+      for (long f : seen) {
+        MinHash one = new MinHash(k);
+        one.add(f);
+        long[] bins = one.rawBins();
+        int bin = 0;
+        while (bins[bin] == Long.MAX_VALUE) {
+          bin++;
+        }
+        assertEquals(before[bin], bins[bin], "seed " + seed);
+        assertTrue(java.util.Arrays.stream(features).anyMatch(x -> x == f));
+      }
+      // Adding the surviving features to a fresh sketch gives every bin that was not emptied.
+      MinHash survivors = new MinHash(k);
+      for (long f : features) {
+        if (!dropped.contains(f)) {
+          survivors.add(f);
+        }
+      }
+      long[] s = survivors.rawBins();
+      for (int b = 0; b < k; b++) {
+        if (after[b] != Long.MAX_VALUE) {
+          assertEquals(s[b], after[b], "kept bin " + b + ", seed " + seed);
+        }
+      }
+    }
+  }
+
   @ParameterizedTest
   @CsvSource({"0.0, 1000", "0.1, 1000", "0.5, 1000", "0.9, 1000", "1.0, 1000", "0.5, 60"})
   void jaccard_manySeeds_withinTheoreticalDeviation(double j, int union) {
