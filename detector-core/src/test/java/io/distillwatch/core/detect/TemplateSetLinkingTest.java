@@ -1,0 +1,97 @@
+package io.distillwatch.core.detect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.distillwatch.core.io.Category;
+import io.distillwatch.core.io.Exchange;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Template-set linking on a cold stream: an IDE's shared system prompts are rare while their first
+ * users adopt them, and common soon after. Those first users must not be linked as a group by the
+ * prompts they picked up early, while a small operator filling its own rare templates still is.
+ */
+class TemplateSetLinkingTest {
+  private static final long START = 1_700_000_000_000L;
+  private static final long MINUTE = 60_000L;
+  private static final int IDE_USERS = 300;
+  private static final int OPERATOR = 6;
+
+  @Test
+  void earlyAdoptersOfATemplateThatTurnsCommon_areNotLinked_whileAnOperatorIs() {
+    for (long seed = 1; seed <= 3; seed++) {
+      ExtractionDetector detector = ExtractionDetector.builder().build();
+      for (Exchange e : stream(seed)) {
+        detector.observe(e);
+      }
+      List<String> linkedIdeUsers = new ArrayList<>();
+      for (int a = 0; a < IDE_USERS; a++) {
+        if (detector.explain("ide-" + a).clusterSize() > 1) {
+          linkedIdeUsers.add("ide-" + a);
+        }
+      }
+      assertEquals(List.of(), linkedIdeUsers, "IDE users linked, seed " + seed);
+      for (int a = 0; a < OPERATOR; a++) {
+        assertEquals(
+            OPERATOR,
+            detector.explain("op-" + a).clusterSize(),
+            "operator account op-" + a + " joined its group, seed " + seed);
+      }
+    }
+  }
+
+  /**
+   * IDE users start two minutes apart, each sends 60 exchanges a few minutes apart: the first 12
+   * fill one of the IDE's two system prompts, later ones 90% so and the rest a template of their
+   * own. So the first 20 users adopt the IDE's prompts while they are rare, and none has a third
+   * template before the prompts have more users than the rarity cap (20). The operator's accounts
+   * start among the first IDE users and fill five templates nobody else uses.
+   */
+  private static List<Exchange> stream(long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    List<Exchange> out = new ArrayList<>();
+    for (int a = 0; a < IDE_USERS; a++) {
+      long t = START + a * 2 * MINUTE;
+      for (int i = 0; i < 60; i++) {
+        t += (1 + r.nextInt(8)) * MINUTE;
+        // The first hour only the IDE's prompts; after that also prompts of the user's own.
+        String template =
+            i < 12 || r.nextInt(10) < 9
+                ? "ide-system-" + r.nextInt(2)
+                : "own-" + a + "-" + r.nextInt(1000);
+        out.add(exchange(t, "ide-" + a, "10.1." + (a / 250) + "." + (a % 250), template, r));
+      }
+    }
+    for (int a = 0; a < OPERATOR; a++) {
+      long t = START + (5 + a) * MINUTE;
+      for (int i = 0; i < 60; i++) {
+        t += (1 + r.nextInt(8)) * MINUTE;
+        String template = "op-template-" + r.nextInt(5);
+        out.add(exchange(t, "op-" + a, "192.0.2." + a, template, r));
+      }
+    }
+    out.sort(Comparator.comparingLong(Exchange::timestamp));
+    return out;
+  }
+
+  private static Exchange exchange(
+      long t, String account, String ip, String template, SplittableRandom r) {
+    return Exchange.builder(t, account)
+        .ip(ip)
+        .asn("AS64500")
+        .userAgent("ide-plugin/3.1")
+        .paymentFingerprint("card-" + account)
+        .model("m-code")
+        .inputTokens(500 + r.nextInt(2000))
+        .outputTokens(100 + r.nextInt(600))
+        .templateHash(template)
+        .promptHash("p-" + r.nextLong())
+        .category(Category.values()[r.nextInt(Category.values().length)])
+        .status(200)
+        .build();
+  }
+}
