@@ -7,12 +7,17 @@ import io.distillwatch.examples.cli.ScoreSeriesCommand;
 import io.distillwatch.flink.bench.BenchCommand;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import picocli.CommandLine;
 
 /** Entry point of {@code bin/distillwatch}: assembles every subcommand into one tool. */
 public final class Main {
   private Main() {}
 
-  public static void main(String[] args) {
+  /**
+   * The tool with every subcommand, as {@code bin/distillwatch} runs it (a fresh instance each
+   * call, so tests can run documented command lines through the real command spec).
+   */
+  public static CommandLine commandLine() {
     Map<String, Object> commands = new LinkedHashMap<>();
     commands.put("run", new RunJobCommand());
     commands.put("bench", new BenchCommand());
@@ -22,6 +27,10 @@ public final class Main {
     commands.put("score-series", new ScoreSeriesCommand());
     commands.put("report", new io.distillwatch.examples.cli.ReportCommand());
     commands.put("gateway", new io.distillwatch.examples.cli.GatewayCommand());
-    System.exit(DistillwatchCli.commandLine(commands).execute(args));
+    return DistillwatchCli.commandLine(commands);
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
   }
 }
