@@ -8,6 +8,7 @@ import io.distillwatch.examples.cli.DistillwatchCli;
 import io.distillwatch.examples.cli.GenerateCommand;
 import io.distillwatch.examples.cli.ReplayCommand;
 import io.distillwatch.examples.cli.ReportCommand;
+import io.distillwatch.examples.docs.DocCommands;
 import io.distillwatch.examples.generate.Labels;
 import io.distillwatch.examples.generate.LabelsJson;
 import java.awt.image.BufferedImage;
@@ -24,6 +25,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -33,9 +35,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The {@code report} command end to end, run exactly as {@code docs/research.md} shows it: the test
- * reads every {@code bin/distillwatch} line of the docs' code blocks and runs it through picocli
- * with the same arguments ({@code out/} becomes a temporary directory), so the documented commands
- * cannot rot. It then opens the HTML and checks every chart.
+ * reads every {@code bin/distillwatch} line of the docs' code blocks ({@link DocCommands}) and runs
+ * it through picocli with the same arguments ({@code out/} becomes a temporary directory), so the
+ * documented commands cannot rot. {@code DocumentedCommandsTest} (flink-job) checks that every
+ * other documented command is run or parsed somewhere. It then opens the HTML and checks every
+ * chart.
  */
 class ReportCommandTest {
   private static final List<String> DOCS = List.of("docs/research.md", "docs/signals.md");
@@ -92,25 +96,13 @@ class ReportCommandTest {
 
   /** Every {@code bin/distillwatch} line in the docs' fenced code blocks, without the launcher. */
   private static List<List<String>> documentedCommands() throws IOException {
-    Path root = Path.of("").toAbsolutePath();
-    while (root != null && !Files.isRegularFile(root.resolve(DOCS.get(0)))) {
-      root = root.getParent();
-    }
-    assertNotNull(root, "no " + DOCS.get(0) + " above the working directory");
+    Path root = DocCommands.root();
     Files.createDirectories(dir.resolve("out"));
     List<List<String>> commands = new ArrayList<>();
     for (String doc : DOCS) {
-      boolean inBlock = false;
-      for (String line : Files.readAllLines(root.resolve(doc), StandardCharsets.UTF_8)) {
-        if (line.startsWith("```")) {
-          inBlock = !inBlock;
-        } else if (inBlock && line.startsWith("bin/distillwatch ")) {
-          assertTrue(!line.contains("'") && !line.contains("\""), "quoting in: " + line);
-          List<String> args = new ArrayList<>();
-          for (String arg : line.substring("bin/distillwatch ".length()).trim().split("\\s+")) {
-            args.add(arg.startsWith("out/") ? dir.resolve(arg).toString() : arg);
-          }
-          commands.add(args);
+      for (DocCommands.Shown shown : DocCommands.shown(root, doc, Set.of())) {
+        if (shown.where() == DocCommands.Where.FENCED && shown.isLauncher()) {
+          commands.add(DocCommands.inDir(shown.launcherArgs(), dir));
         }
       }
     }
