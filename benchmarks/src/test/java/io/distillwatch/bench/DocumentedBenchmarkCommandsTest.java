@@ -30,13 +30,14 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
- * The documented commands that need the benchmarks jar ({@code bin/distillwatch jmh ...} and
- * {@code java -cp benchmarks/target/benchmarks.jar <main> ...}), read from the docs; flink-job's
- * {@code DocumentedCommandsTest} points here for them. A {@code jmh} line is parsed with JMH's own
+ * The documented commands that need the benchmarks jar ({@code bin/distillwatch jmh ...} and {@code
+ * java -cp benchmarks/target/benchmarks.jar <main> ...}), read from the docs; flink-job's {@code
+ * DocumentedCommandsTest} points here for them. A {@code jmh} line is parsed with JMH's own
  * command-line parser (an unknown option fails), its pattern must select benchmarks, and the first
  * benchmark it selects runs in this JVM with {@code -f 0 -wi 0 -i 1 -r 100ms}. A {@code java} line
  * must name a class with a {@code main}, with arguments it takes; {@code HeapPerAccount} runs at
  * 2,000 accounts. {@code EvasionStudy} (50-100 s) is run by examples' {@code EvasionStudyTest}.
+ * {@code DetectorBenchmark} is parsed and selected but not run: its setup alone takes about 50 s.
  */
 class DocumentedBenchmarkCommandsTest {
   private static final String JAR = "benchmarks/target/benchmarks.jar";
@@ -77,6 +78,14 @@ class DocumentedBenchmarkCommandsTest {
                   options.getExcludes());
       assertTrue(!selected.isEmpty(), s + " selects no benchmark");
       String first = selected.first().getUsername();
+      if (first.startsWith(DetectorBenchmark.class.getName() + ".")) {
+        // Its trial setup replays 2.3 M exchanges to reach 100 k live accounts: 50 s here.
+        System.out.printf(
+            "documented %s: parsed; %d benchmarks selected; not run (setup ~50 s)%n",
+            s, selected.size());
+        checked++;
+        continue;
+      }
       long t0 = System.nanoTime();
       Collection<RunResult> results =
           new Runner(
@@ -133,8 +142,7 @@ class DocumentedBenchmarkCommandsTest {
             }
           }
         }
-        default ->
-            fail(s + ": DocumentedBenchmarkCommandsTest does not know how to check " + main);
+        default -> fail(s + ": DocumentedBenchmarkCommandsTest does not know how to check " + main);
       }
       System.out.printf("documented %s: checked%n", s);
     }

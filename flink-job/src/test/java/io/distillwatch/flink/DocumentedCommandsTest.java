@@ -134,7 +134,7 @@ class DocumentedCommandsTest {
               "jmh",
               How.ELSEWHERE,
               "benchmarks DocumentedBenchmarkCommandsTest parses it with JMH and runs one matched"
-                  + " benchmark with -f 0 -wi 0 -i 1",
+                  + " benchmark with -f 0 -wi 0 -i 1 (DetectorBenchmark: parsed only, 50 s setup)",
               s -> launcher(s, "jmh")),
           new Rule(
               "java on the benchmarks jar",
