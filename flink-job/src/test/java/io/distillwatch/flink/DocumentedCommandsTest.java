@@ -337,12 +337,21 @@ class DocumentedCommandsTest {
         module = w.get(i + 1);
         assertTrue(Files.isRegularFile(root().resolve(module).resolve("pom.xml")), s + ": module");
       } else if (w.get(i).startsWith("-Dtest=")) {
-        String test = w.get(i).substring("-Dtest=".length());
+        // -Dtest=Class or Class#methodGlob: the class exists, and a method matches the glob.
+        String[] test = w.get(i).substring("-Dtest=".length()).split("#", 2);
         Path tests = root().resolve(module == null ? "." : module).resolve("src/test/java");
+        List<Path> found;
         try (var files = Files.walk(tests)) {
+          found = files.filter(p -> p.getFileName().toString().equals(test[0] + ".java")).toList();
+        }
+        assertEquals(1, found.size(), s + ": no test class " + test[0]);
+        if (test.length == 2) {
+          Pattern method =
+              Pattern.compile(
+                  "void\\s+" + test[1].replace("*", "\\w*").replace("?", "\\w") + "\\s*\\(");
           assertTrue(
-              files.anyMatch(p -> p.getFileName().toString().equals(test + ".java")),
-              s + ": no test class " + test);
+              method.matcher(Files.readString(found.get(0))).find(),
+              s + ": no test method " + test[1] + " in " + test[0]);
         }
       }
     }
