@@ -126,30 +126,16 @@ public final class DetectionJob {
   public record Parsed(DataStream<Exchange> exchanges, DataStream<String> rejected) {}
 
   /**
-   * A source and how its records are parsed: text for the generated sources, undecoded bytes
-   * ({@link RawLine}) for files and Kafka.
+   * A source and how its records are parsed. Every source of the job (Kafka, files, the generated
+   * ones) delivers undecoded bytes ({@link RawLine}), so all take one parsing path.
    *
    * @param parallelism parallelism of the source, or -1 for the environment's
    */
   public record Input<T>(
       Source<T, ?, ?> source, TypeInformation<T> type, ParseExchanges<T> parser, int parallelism) {
-    public static Input<String> text(Source<String, ?, ?> source, int parallelism) {
-      return new Input<>(source, Types.STRING, ParseExchanges.ofText(), parallelism);
-    }
-
     public static Input<RawLine> rawLines(Source<RawLine, ?, ?> source, int parallelism) {
       return new Input<>(source, ParseExchanges.RAW_LINE, ParseExchanges.ofRawLines(), parallelism);
     }
-  }
-
-  /** {@link #parse(StreamExecutionEnvironment, Input, Duration, Duration)} of a text source. */
-  public static Parsed parse(
-      StreamExecutionEnvironment env,
-      Source<String, ?, ?> source,
-      int sourceParallelism,
-      Duration outOfOrderness,
-      Duration idleness) {
-    return parse(env, Input.text(source, sourceParallelism), outOfOrderness, idleness);
   }
 
   /**
@@ -184,17 +170,6 @@ public final class DetectionJob {
       stamped.setParallelism(sourceParallelism);
     }
     return new Parsed(stamped, parsed.getSideOutput(ParseExchanges.DEAD_LETTERS));
-  }
-
-  /** {@link #detect(StreamExecutionEnvironment, Input, Stages, Duration, Duration)} of text. */
-  public static <P, M, L> Streams detect(
-      StreamExecutionEnvironment env,
-      Source<String, ?, ?> source,
-      int sourceParallelism,
-      Stages<P, M, L> stages,
-      Duration outOfOrderness,
-      Duration idleness) {
-    return detect(env, Input.text(source, sourceParallelism), stages, outOfOrderness, idleness);
   }
 
   /** Wires source, parsing, watermarks and the three detection stages onto {@code env}. */
@@ -257,7 +232,7 @@ public final class DetectionJob {
   }
 
   /** The synthetic scenario, one split. */
-  public static Source<String, ?, ?> scenarioSource(ScenarioSpec spec) {
+  public static Source<RawLine, ?, ?> scenarioSource(ScenarioSpec spec) {
     return new ScenarioSource(spec);
   }
 
@@ -383,7 +358,7 @@ public final class DetectionJob {
     if (o.input != null) {
       return fileInput(o.input.toAbsolutePath().toString());
     }
-    return Input.text(scenarioSource(ScenarioSpec.builtIn()), 1); // one sequential generator
+    return Input.rawLines(scenarioSource(ScenarioSpec.builtIn()), 1); // one sequential generator
   }
 
   /** The detection stages with the flags' detector settings. */

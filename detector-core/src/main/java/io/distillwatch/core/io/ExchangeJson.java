@@ -1,7 +1,9 @@
 package io.distillwatch.core.io;
 
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -12,6 +14,10 @@ import java.io.UncheckedIOException;
  * ExchangeParser}.
  */
 public final class ExchangeJson {
+  // A factory is costly to make (it builds symbol tables) and thread-safe once configured; this
+  // one is never reconfigured.
+  private static final JsonFactory JSON = new JsonFactory();
+
   private ExchangeJson() {}
 
   /** Writes one exchange as a JSON object (no trailing newline) to the generator. */
@@ -41,12 +47,26 @@ public final class ExchangeJson {
   /** One exchange as a JSON string, for tests and small tools; not for hot paths. */
   public static String toJson(Exchange e) {
     StringWriter out = new StringWriter(256);
-    try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+    try (JsonGenerator g = JSON.createGenerator(out)) {
       write(e, g);
     } catch (IOException ex) {
       throw new UncheckedIOException(ex);
     }
     return out.toString();
+  }
+
+  /**
+   * One exchange as the UTF-8 bytes of its JSON line (no newline), as a broker or a file holds it:
+   * for generated sources, which then take the same parsing path as real input.
+   */
+  public static byte[] toJsonBytes(Exchange e) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(320);
+    try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+      write(e, g);
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+    return out.toByteArray();
   }
 
   private static void writeIfPresent(JsonGenerator g, String name, String value)

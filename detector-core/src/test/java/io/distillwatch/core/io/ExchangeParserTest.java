@@ -1,5 +1,6 @@
 package io.distillwatch.core.io;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -212,8 +213,11 @@ class ExchangeParserTest {
       assertEquals(e, accept(p, json), json);
       byte[] b = json.getBytes(StandardCharsets.UTF_8);
       assertEquals(e, p.parse(b, 0, b.length).exchange(), json);
+      byte[] direct = ExchangeJson.toJsonBytes(e);
+      assertArrayEquals(b, direct, json);
+      assertEquals(e, p.parse(direct, 0, direct.length).exchange(), json);
     }
-    assertEquals(1000, p.accepted());
+    assertEquals(1500, p.accepted());
     assertEquals(0, p.rejected());
   }
 

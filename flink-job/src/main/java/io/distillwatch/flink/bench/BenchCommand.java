@@ -143,8 +143,7 @@ public final class BenchCommand implements Callable<Integer> {
       DetectionJob.Streams streams =
           DetectionJob.detect(
               env,
-              source,
-              parallelism,
+              DetectionJob.Input.rawLines(source, parallelism),
               DetectionJob.stages(DetectorSettings.of(detector.config())),
               DetectionJob.DEFAULT_OUT_OF_ORDERNESS,
               DetectionJob.DEFAULT_IDLENESS);
@@ -157,8 +156,7 @@ public final class BenchCommand implements Callable<Integer> {
     } else {
       DetectionJob.parse(
               env,
-              source,
-              parallelism,
+              DetectionJob.Input.rawLines(source, parallelism),
               DetectionJob.DEFAULT_OUT_OF_ORDERNESS,
               DetectionJob.DEFAULT_IDLENESS)
           .exchanges()

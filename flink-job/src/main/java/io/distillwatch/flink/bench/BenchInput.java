@@ -6,8 +6,9 @@ import java.util.Iterator;
 
 /**
  * The benchmark's input, generated once and held in memory so that every run reads the same lines
- * and no run pays for generation: the first {@code n} exchanges of a trace as JSON lines,
- * partitioned by account (as Kafka partitions by key), each partition in trace order.
+ * and no run pays for generation: the first {@code n} exchanges of a trace as JSON lines in UTF-8
+ * bytes (as Kafka delivers them), partitioned by account (as Kafka partitions by key), each
+ * partition in trace order.
  *
  * <p>The MiniCluster runs in this JVM, so the source reads this static holder directly; the bench
  * is a local command and this class is nothing a cluster job uses.
@@ -15,7 +16,7 @@ import java.util.Iterator;
 final class BenchInput {
   static volatile BenchInput current;
 
-  final String[][] lines;
+  final byte[][][] lines;
   final long[][] timestamps;
   final String[][] accounts;
 
@@ -24,7 +25,7 @@ final class BenchInput {
 
   final long total;
 
-  private BenchInput(String[][] lines, long[][] timestamps, String[][] accounts, long total) {
+  private BenchInput(byte[][][] lines, long[][] timestamps, String[][] accounts, long total) {
     this.lines = lines;
     this.timestamps = timestamps;
     this.accounts = accounts;
@@ -44,11 +45,11 @@ final class BenchInput {
       all[count++] = e;
       sizes[partition(e, partitions)]++;
     }
-    String[][] lines = new String[partitions][];
+    byte[][][] lines = new byte[partitions][][];
     long[][] ts = new long[partitions][];
     String[][] acc = new String[partitions][];
     for (int p = 0; p < partitions; p++) {
-      lines[p] = new String[sizes[p]];
+      lines[p] = new byte[sizes[p]][];
       ts[p] = new long[sizes[p]];
       acc[p] = new String[sizes[p]];
     }
@@ -58,7 +59,7 @@ final class BenchInput {
       all[i] = null;
       int p = partition(e, partitions);
       int j = fill[p]++;
-      lines[p][j] = ExchangeJson.toJson(e);
+      lines[p][j] = ExchangeJson.toJsonBytes(e);
       ts[p][j] = e.timestamp();
       acc[p][j] = e.accountId();
     }

@@ -1,5 +1,6 @@
 package io.distillwatch.flink.bench;
 
+import io.distillwatch.flink.stage.RawLine;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,11 +21,12 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
- * Reads {@link BenchInput#current}: one split per partition, each in trace order; optionally at a
- * steady total rate, recording when each line left the source (for event-to-alert latency).
+ * Reads {@link BenchInput#current} as undecoded lines, like the Kafka source: one split per
+ * partition, each in trace order; optionally at a steady total rate, recording when each line left
+ * the source (for event-to-alert latency).
  */
 final class BenchSource
-    implements Source<String, BenchSource.Split, Collection<BenchSource.Split>> {
+    implements Source<RawLine, BenchSource.Split, Collection<BenchSource.Split>> {
   private static final long serialVersionUID = 1L;
 
   private final int partitions;
@@ -44,7 +46,7 @@ final class BenchSource
   }
 
   @Override
-  public SourceReader<String, Split> createReader(SourceReaderContext context) {
+  public SourceReader<RawLine, Split> createReader(SourceReaderContext context) {
     return new IteratorSourceReader<>(context);
   }
 
@@ -123,7 +125,7 @@ final class BenchSource
   }
 
   /** One partition of the input from a position. */
-  static final class Split implements IteratorSourceSplit<String, Lines> {
+  static final class Split implements IteratorSourceSplit<RawLine, Lines> {
     final int partition;
     final int position;
     final double rate;
@@ -150,8 +152,8 @@ final class BenchSource
     }
   }
 
-  static final class Lines implements Iterator<String> {
-    private final String[] lines;
+  static final class Lines implements Iterator<RawLine> {
+    private final byte[][] lines;
     private final long[] emittedAt;
     private final double nanosPerLine;
     private final long start = System.nanoTime();
@@ -172,7 +174,7 @@ final class BenchSource
     }
 
     @Override
-    public String next() {
+    public RawLine next() {
       if (nanosPerLine > 0) {
         // A steady rate: never ahead of schedule by more than a few lines.
         long due = start + (long) ((next - first) * nanosPerLine);
@@ -182,7 +184,7 @@ final class BenchSource
         }
         emittedAt[next] = System.nanoTime();
       }
-      return lines[next++];
+      return RawLine.of(lines[next++]);
     }
   }
 }

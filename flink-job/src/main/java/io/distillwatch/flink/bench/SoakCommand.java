@@ -288,7 +288,7 @@ public final class SoakCommand implements Callable<Integer> {
     DetectionJob.Streams streams =
         DetectionJob.detect(
             env,
-            DetectionJob.Input.text(new SoakSource(ScenarioSpec.builtIn(), rate), 1),
+            DetectionJob.Input.rawLines(new SoakSource(ScenarioSpec.builtIn(), rate), 1),
             DetectionJob.stages(DetectorSettings.of(detector.config())),
             DetectionJob.DEFAULT_OUT_OF_ORDERNESS,
             DetectionJob.DEFAULT_IDLENESS);

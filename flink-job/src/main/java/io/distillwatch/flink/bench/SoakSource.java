@@ -3,6 +3,7 @@ package io.distillwatch.flink.bench;
 import io.distillwatch.core.io.Exchange;
 import io.distillwatch.core.io.ExchangeJson;
 import io.distillwatch.flink.source.ScenarioSpec;
+import io.distillwatch.flink.stage.RawLine;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.Iterator;
@@ -30,7 +31,7 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  *
  * <p>One split, local runs only: {@link #EMITTED} and the start time are in this JVM.
  */
-final class SoakSource implements Source<String, SoakSource.Split, Collection<SoakSource.Split>> {
+final class SoakSource implements Source<RawLine, SoakSource.Split, Collection<SoakSource.Split>> {
   private static final long serialVersionUID = 1L;
 
   /** Lines emitted so far in this JVM's soak. */
@@ -56,7 +57,7 @@ final class SoakSource implements Source<String, SoakSource.Split, Collection<So
   }
 
   @Override
-  public SourceReader<String, Split> createReader(SourceReaderContext context) {
+  public SourceReader<RawLine, Split> createReader(SourceReaderContext context) {
     return new IteratorSourceReader<>(context);
   }
 
@@ -117,7 +118,7 @@ final class SoakSource implements Source<String, SoakSource.Split, Collection<So
     }
   }
 
-  static final class Split implements IteratorSourceSplit<String, Lines> {
+  static final class Split implements IteratorSourceSplit<RawLine, Lines> {
     final ScenarioSpec spec;
     final double rate;
     final long position;
@@ -144,7 +145,7 @@ final class SoakSource implements Source<String, SoakSource.Split, Collection<So
     }
   }
 
-  static final class Lines implements Iterator<String> {
+  static final class Lines implements Iterator<RawLine> {
     private final ScenarioSpec spec;
     private final double nanosPerLine;
     private final long passMillis;
@@ -170,7 +171,7 @@ final class SoakSource implements Source<String, SoakSource.Split, Collection<So
     }
 
     @Override
-    public String next() {
+    public RawLine next() {
       long due = startNanos + (long) (next * nanosPerLine);
       long wait = due - System.nanoTime();
       if (wait > 0) {
@@ -179,7 +180,8 @@ final class SoakSource implements Source<String, SoakSource.Split, Collection<So
       Exchange e = nextExchange();
       next++;
       EMITTED.incrementAndGet();
-      return ExchangeJson.toJson(e.toBuilder().timestamp(e.timestamp() + shift).build());
+      return RawLine.of(
+          ExchangeJson.toJsonBytes(e.toBuilder().timestamp(e.timestamp() + shift).build()));
     }
 
     private Exchange nextExchange() {

@@ -1,5 +1,6 @@
 package io.distillwatch.flink.source;
 
+import io.distillwatch.flink.stage.RawLine;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -23,7 +24,7 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * go idle; run it at parallelism 1.
  */
 public final class ScenarioSource
-    implements Source<String, ScenarioSplit, Collection<ScenarioSplit>> {
+    implements Source<RawLine, ScenarioSplit, Collection<ScenarioSplit>> {
   private static final long serialVersionUID = 1L;
 
   private final ScenarioSpec spec;
@@ -38,7 +39,7 @@ public final class ScenarioSource
   }
 
   @Override
-  public SourceReader<String, ScenarioSplit> createReader(SourceReaderContext context) {
+  public SourceReader<RawLine, ScenarioSplit> createReader(SourceReaderContext context) {
     return new IteratorSourceReader<>(context);
   }
 

@@ -2,6 +2,7 @@ package io.distillwatch.flink.source;
 
 import io.distillwatch.core.io.Exchange;
 import io.distillwatch.core.io.ExchangeJson;
+import io.distillwatch.flink.stage.RawLine;
 import java.util.Iterator;
 import org.apache.flink.api.connector.source.lib.util.IteratorSourceSplit;
 
@@ -11,7 +12,7 @@ import org.apache.flink.api.connector.source.lib.util.IteratorSourceSplit;
  * split stays a few bytes however long the trace is.
  */
 public final class ScenarioSplit
-    implements IteratorSourceSplit<String, ScenarioSplit.PositionedIterator> {
+    implements IteratorSourceSplit<RawLine, ScenarioSplit.PositionedIterator> {
 
   private final ScenarioSpec spec;
   private final long emitted;
@@ -49,7 +50,7 @@ public final class ScenarioSplit
   }
 
   /** Exchanges as JSON lines, so the synthetic source goes through the same parser as Kafka. */
-  public static final class PositionedIterator implements Iterator<String> {
+  public static final class PositionedIterator implements Iterator<RawLine> {
     private final Iterator<Exchange> exchanges;
     private long position;
 
@@ -64,8 +65,8 @@ public final class ScenarioSplit
     }
 
     @Override
-    public String next() {
-      String line = ExchangeJson.toJson(exchanges.next());
+    public RawLine next() {
+      RawLine line = RawLine.of(ExchangeJson.toJsonBytes(exchanges.next()));
       position++;
       return line;
     }

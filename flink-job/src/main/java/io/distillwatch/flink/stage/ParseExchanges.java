@@ -18,8 +18,8 @@ import org.apache.flink.util.OutputTag;
 /**
  * Parses records with {@link ExchangeParser}. Accepted exchanges go to the main output; each
  * rejection goes to {@link #DEAD_LETTERS} as {@code {"reason":..,"message":..,"raw":..}}. Records
- * come as text ({@link #ofText}, the generated sources) or as undecoded bytes ({@link #ofRawLines},
- * files and Kafka, so invalid UTF-8 is rejected as it is by the replay).
+ * come as undecoded bytes ({@link #ofRawLines}), so invalid UTF-8 is rejected as it is by the
+ * replay.
  *
  * <p>Nothing here logs a record: the raw line goes to the dead letters and nowhere else.
  *
@@ -42,11 +42,6 @@ public abstract class ParseExchanges<T> extends ProcessFunction<T, Exchange> {
   private transient LongCounter rejectedTotal;
 
   ParseExchanges() {}
-
-  /** Parses text records. */
-  public static ParseExchanges<String> ofText() {
-    return new Text();
-  }
 
   /** Parses byte records (UTF-8, not decoded before the parser). */
   public static ParseExchanges<RawLine> ofRawLines() {
@@ -78,15 +73,6 @@ public abstract class ParseExchanges<T> extends ProcessFunction<T, Exchange> {
       rejected.inc();
       rejectedTotal.add(1);
       ctx.output(DEAD_LETTERS, result.rejection().toJson());
-    }
-  }
-
-  private static final class Text extends ParseExchanges<String> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    ParseResult parse(ExchangeParser parser, String line) {
-      return parser.parse(line);
     }
   }
 
