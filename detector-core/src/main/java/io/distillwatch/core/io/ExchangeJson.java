@@ -3,6 +3,7 @@ package io.distillwatch.core.io;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -15,8 +16,10 @@ import java.io.UncheckedIOException;
  */
 public final class ExchangeJson {
   // A factory is costly to make (it builds symbol tables) and thread-safe once configured; this
-  // one is never reconfigured.
-  private static final JsonFactory JSON = new JsonFactory();
+  // one is never reconfigured. Supplementary characters are written as UTF-8, not as escaped
+  // surrogate pairs, so toJsonBytes is exactly the UTF-8 encoding of toJson.
+  private static final JsonFactory JSON =
+      JsonFactory.builder().enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
 
   private ExchangeJson() {}
 
