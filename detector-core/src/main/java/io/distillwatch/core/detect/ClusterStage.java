@@ -527,7 +527,8 @@ public final class ClusterStage {
    * long    accountAlerts, long clusterAlerts
    * long    clock (Long.MIN_VALUE before the first message)
    *         the threshold calibrator's form
-   *         the linker's form (version 3: union-find, clusters, released indices)
+   *         the linker's form (version 4: union-find, clusters, released indices; 2 and 3,
+   *         which end with a key table that is skipped, are still read)
    * per index in use, in index order (released indices, as the linker's form lists them, have
    *         no record): UTF id, int band, long flaggedAt, byte flags, int threshold bin,
    *         long lastSeen
@@ -580,7 +581,7 @@ public final class ClusterStage {
     }
     ThresholdCalibrator threshold = new ThresholdCalibrator(config.targetFalsePositiveRate());
     threshold.readFrom(in);
-    HydraLinker linker = HydraLinker.readFrom(in, config.linkerBuilder());
+    HydraLinker linker = HydraLinker.readFrom(in);
     ClusterStage s = new ClusterStage(config, linker, threshold);
     int n = linker.indices();
     s.clock = clock;

@@ -20,19 +20,20 @@ import java.util.zip.CRC32C;
  * fed the rest of a stream emits exactly the alerts of one that never stopped, and its own snapshot
  * is byte-identical to the original's.
  *
- * <p>Serial form, version 3. Big-endian ({@link java.io.DataOutput}). Every section starts with a
+ * <p>Serial form, version 4. Big-endian ({@link java.io.DataOutput}). Every section starts with a
  * one-byte tag, so a damaged stream is reported by the section it broke in.
  *
  * <pre>
  * offset  size        field
  * 0       4           magic 0x44574453 ("DWDS")
- * 4       2           format version (3)
+ * 4       2           format version (4; 3 is still read)
  * 6                   sections, in this order:
  *   tag 1 COUNTERS    2 longs: evictedIdle, evictedCap
  *   tag 2 ACCOUNTS    AccountStage form (see AccountStage#writeTo): counters, models,
  *                     calibrators, combiners, threshold, novelty filter, template rarity table
  *   tag 3 LINKS       LinkStage form: its key map, least recently used first
- *   tag 4 CLUSTERS    ClusterStage form: linker (union-find, clusters) and per-account alert state
+ *   tag 4 CLUSTERS    ClusterStage form: linker (union-find, clusters) and per-account alert state;
+ *                     the linker's form has its own version byte: 4 in version 4, 3 in version 3
  *   tag 5 PROFILES    byte profile form version, int n (live profiles), n x AccountProfile form,
  *                     least recently accessed first (the access order idle eviction walks)
  * end-12  8           byte count of everything before this field
@@ -41,6 +42,9 @@ import java.util.zip.CRC32C;
  *
  * <p>Versions 1 and 2 were written by the single-stage detector of the 0.1.0 pre-release, whose
  * linker state has no equivalent in the staged one; they are refused with a message saying so.
+ * Version 3 differs from 4 only inside the cluster stage: its linker form (3) ends with a key table
+ * from when the linker decided rarity itself, which the linker reads past; a version 3 snapshot
+ * restores to the same detector, and its own snapshot is then version 4.
  *
  * <p>Implementation notes. The writer streams through a 64 KiB buffer; the checksum is a trailer,
  * so reading cannot check it before parsing. Instead every count is range-checked as it is read,
@@ -52,8 +56,14 @@ import java.util.zip.CRC32C;
 final class DetectorSnapshot {
   static final int MAGIC = 0x44574453;
 
-  /** Written version. 3: the staged detector (account, link and cluster stages). */
-  static final int VERSION = 3;
+  /**
+   * Written version. 3: the staged detector (account, link and cluster stages); 4: linker form 4,
+   * without the linker's key table.
+   */
+  static final int VERSION = 4;
+
+  /** The oldest version read. */
+  static final int OLDEST_READ = 3;
 
   private static final String[] SECTIONS = {
     "header", "counters", "account stage", "link stage", "cluster stage", "profiles", "trailer"
@@ -158,11 +168,13 @@ final class DetectorSnapshot {
               + VERSION
               + "); rebuild the state by replaying the stream");
     }
-    if (version != VERSION) {
+    if (version < OLDEST_READ || version > VERSION) {
       throw new SnapshotFormatException(
           "unsupported detector snapshot format version "
               + version
-              + "; this build reads version "
+              + "; this build reads versions "
+              + OLDEST_READ
+              + " to "
               + VERSION);
     }
     expect(in, COUNTERS, section);

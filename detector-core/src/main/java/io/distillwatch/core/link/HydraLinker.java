@@ -1,7 +1,5 @@
 package io.distillwatch.core.link;
 
-import io.distillwatch.core.sketch.Hash64;
-import io.distillwatch.core.sketch.HyperLogLog;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -9,41 +7,30 @@ import java.util.Arrays;
 
 /**
  * Links accounts that behave as one operator ("hydra clusters"). Accounts are small integer
- * indices; each exchange reports the keys it carries ({@link #observe}), or the caller joins two
- * accounts that share a rare key ({@link #join}); accounts that share a joining key rare enough
- * across the whole population are merged into one {@link Cluster} (union-find). A lone account's
- * index can be released ({@link #release}) and is then reused by {@link #register}, so a linker fed
- * by {@link #join} holds one index per account still of interest, not per account ever seen.
+ * indices; the caller joins two accounts that share a key rare enough across the whole population
+ * ({@link #join}) and records shared keys that do not join as indicators ({@link #indicate}), and
+ * joined accounts are merged into one {@link Cluster} (union-find). Deciding rarity is not the
+ * linker's job: the {@link LinkStage} counts each key's distinct users and sends an edge or an
+ * indicator only for a key under its kind's cap. A lone account's index can be released ({@link
+ * #release}) and is then reused by {@link #register}, so the linker holds one index per account
+ * still of interest, not per account ever seen.
  *
- * <p>Rarity is what keeps legitimate crowds apart: a key used by more than {@code cap(kind) =
- * max(minAccounts, fraction * liveAccounts)} distinct accounts links nobody, so an IDE's system
- * prompt shared by thousands of developers, or a university NAT, never joins them. Distinct
- * accounts per key are counted with a small HyperLogLog, created only once a second account uses
- * the key (most keys have one user and cost one table slot).
- *
- * <p>Implementation notes: keys live in an open-addressing table of parallel primitive arrays
- * (linear probing, power-of-two capacity) bounded by {@code maxKeys}; when it fills, it is rebuilt
- * keeping shared keys (used by two or more accounts) first and then the most recently seen, and the
- * dropped keys are counted in {@link #evictedKeys()}. Union by size with path halving keeps {@link
- * #find} near O(1); clusters are created lazily, so a singleton account costs 40 bytes of per-index
- * arrays here (they double as they grow and never shrink: a released index keeps its slots until it
- * is reused). Released indices are kept on a stack and reused last released first; a released
- * index's parent is {@code -1}, so a caller that still uses one fails at once instead of reading
- * another account's state. Not thread-safe.
+ * <p>Implementation notes: union by size with path halving keeps {@link #find} near O(1); clusters
+ * are created lazily, so a singleton account costs 40 bytes of per-index arrays here (they double
+ * as they grow and never shrink: a released index keeps its slots until it is reused). Released
+ * indices are kept on a stack and reused last released first; a released index's parent is {@code
+ * -1}, so a caller that still uses one fails at once instead of reading another account's state.
+ * Not thread-safe.
  */
 public final class HydraLinker {
-  private static final int DF_PRECISION = 5;
-  private static final double LOAD = 0.6;
-
-  /** Version of the {@link #writeTo} form; 2 added account hashes, 3 released indices. */
-  public static final int FORM_VERSION = 3;
+  /**
+   * Version of the {@link #writeTo} form; 2 added account hashes, 3 released indices, 4 dropped the
+   * key table (rarity moved to the {@link LinkStage}).
+   */
+  public static final int FORM_VERSION = 4;
 
   /** Parent of a released index. */
   private static final int RELEASED = -1;
-
-  private final int maxKeys;
-  private final int[] minAccounts = new int[LinkKey.values().length];
-  private final double[] fraction = new double[LinkKey.values().length];
 
   // union-find over account indices
   private int[] parent = new int[1024];
@@ -68,27 +55,12 @@ public final class HydraLinker {
 
   private int freeCount;
   private long releasedAccounts;
-  private long liveAccounts;
-
-  // key table
-  private long[] keys;
-  private int[] anchors;
-  private long[] lastSeen;
-  private HyperLogLog[] distinct;
-  private int size;
-  private int mask;
-  private long evictedKeys;
   private long unions;
 
   /** Clusters by size, in power-of-two buckets: bucket b holds sizes in [2^b, 2^(b+1)). */
   private final long[] clustersBySize = new long[32];
 
-  private HydraLinker(Builder b) {
-    this.maxKeys = b.maxKeys;
-    System.arraycopy(b.minAccounts, 0, minAccounts, 0, minAccounts.length);
-    System.arraycopy(b.fraction, 0, fraction, 0, fraction.length);
-    allocate(1024);
-  }
+  private HydraLinker() {}
 
   /** A builder with documented defaults. */
   public static Builder builder() {
@@ -161,8 +133,6 @@ public final class HydraLinker {
    * components lose exactly the released singletons.
    *
    * @throws IllegalArgumentException if the account is in a cluster or already released
-   * @throws IllegalStateException if this linker keeps its own key table ({@link #observe}), whose
-   *     keys name their first user by index
    */
   public void release(int account) {
     if (!releasable(account)) {
@@ -171,12 +141,6 @@ public final class HydraLinker {
               + account
               + (isReleased(account) ? " is already released" : " is in a cluster")
               + "; only a lone account can be released");
-    }
-    if (size > 0) {
-      throw new IllegalStateException(
-          "this linker holds "
-              + size
-              + " keys anchored on account indices (observe); it cannot release an index");
     }
     parent[account] = RELEASED;
     orgOf[account] = 0;
@@ -227,72 +191,6 @@ public final class HydraLinker {
     return evidenceOf[account];
   }
 
-  /** Tells the linker how many accounts are live, for the relative rarity caps. */
-  public void liveAccounts(long live) {
-    this.liveAccounts = live;
-  }
-
-  /** The live account count last reported with {@link #liveAccounts(long)}. */
-  public long liveAccounts() {
-    return liveAccounts;
-  }
-
-  /** Distinct accounts above which a key of this kind links nobody. */
-  public double cap(LinkKey kind) {
-    int k = kind.ordinal();
-    return Math.max(minAccounts[k], fraction[k] * liveAccounts);
-  }
-
-  /**
-   * Records that {@code account} used a key at event time {@code ts}. Joins the account to the
-   * key's first user when the kind joins and the key is rare enough; records the key as a shared
-   * indicator of the cluster when both are already in one.
-   *
-   * @param keyHash the key's 64-bit hash; 0 means absent and is ignored
-   * @param value the key as text, kept only as a shared indicator
-   * @return true if the account's cluster changed
-   */
-  public boolean observe(int account, LinkKey kind, long keyHash, String value, long ts) {
-    if (keyHash == 0) {
-      return false;
-    }
-    long key = Hash64.mix(keyHash + 0x9E3779B97F4A7C15L * (kind.ordinal() + 1));
-    if (key == 0) {
-      key = 1;
-    }
-    int slot = slotOf(key);
-    if (keys[slot] == 0) {
-      insertAt(slot, key, account, ts);
-      return false;
-    }
-    lastSeen[slot] = Math.max(lastSeen[slot], ts);
-    int anchor = anchors[slot];
-    if (anchor == account || (idOf[account] != 0 && idOf[account] == idOf[anchor])) {
-      return false;
-    }
-    HyperLogLog df = distinct[slot];
-    if (df == null) {
-      df = new HyperLogLog(DF_PRECISION);
-      df.add(Hash64.hash((long) anchor));
-      distinct[slot] = df;
-    }
-    df.add(Hash64.hash((long) account));
-    if (kind.joins()) {
-      if (df.estimate() <= cap(kind) && find(account) != find(anchor)) {
-        union(account, anchor);
-        Cluster c = clusters[find(account)];
-        c.addIndicator(kind, value);
-        return true;
-      }
-      return false;
-    }
-    int root = find(account);
-    if (root == find(anchor) && clusters[root] != null) {
-      clusters[root].addIndicator(kind, value);
-    }
-    return false;
-  }
-
   /**
    * Joins two registered accounts that share a rare joining key (the link stage decided it is
    * rare), recording the key as a shared indicator. Indices of one account (same non-zero account
@@ -331,27 +229,6 @@ public final class HydraLinker {
     if (c != null) {
       c.exchanges += delta;
     }
-  }
-
-  /** Estimated distinct accounts that used a key; 0 if unknown. */
-  public double distinctAccounts(LinkKey kind, long keyHash) {
-    if (keyHash == 0) {
-      return 0;
-    }
-    long key = Hash64.mix(keyHash + 0x9E3779B97F4A7C15L * (kind.ordinal() + 1));
-    if (key == 0) {
-      key = 1;
-    }
-    int slot = slotOf(key);
-    if (keys[slot] == 0) {
-      return 0;
-    }
-    return distinct[slot] == null ? 1 : distinct[slot].estimate();
-  }
-
-  /** Whether a key of this kind is used by more accounts than its cap (links nobody). */
-  public boolean common(LinkKey kind, long keyHash) {
-    return distinctAccounts(kind, keyHash) > cap(kind);
   }
 
   /** The representative of the account's cluster (the account itself when alone). */
@@ -425,16 +302,6 @@ public final class HydraLinker {
     return releasedAccounts;
   }
 
-  /** Keys currently held. */
-  public int keys() {
-    return size;
-  }
-
-  /** Keys dropped because the table was full. */
-  public long evictedKeys() {
-    return evictedKeys;
-  }
-
   /** Unions performed. */
   public long unions() {
     return unions;
@@ -479,159 +346,30 @@ public final class HydraLinker {
     return c;
   }
 
-  private int slotOf(long key) {
-    int i = (int) (key ^ (key >>> 32)) & mask;
-    while (keys[i] != 0 && keys[i] != key) {
-      i = (i + 1) & mask;
-    }
-    return i;
-  }
-
-  private void insertAt(int slot, long key, int account, long ts) {
-    keys[slot] = key;
-    anchors[slot] = account;
-    lastSeen[slot] = ts;
-    size++;
-    if (size >= maxKeys) {
-      evict();
-    } else if (size > keys.length * LOAD) {
-      grow();
-    }
-  }
-
-  private void allocate(int capacity) {
-    keys = new long[capacity];
-    anchors = new int[capacity];
-    lastSeen = new long[capacity];
-    distinct = new HyperLogLog[capacity];
-    mask = capacity - 1;
-    size = 0;
-  }
-
-  /** Slow path: double the table (it never needs more than {@code maxKeys / LOAD} slots). */
-  private void grow() {
-    long[] oldKeys = keys;
-    int[] oldAnchors = anchors;
-    long[] oldSeen = lastSeen;
-    HyperLogLog[] oldDistinct = distinct;
-    allocate(keys.length * 2);
-    for (int i = 0; i < oldKeys.length; i++) {
-      if (oldKeys[i] != 0) {
-        reinsert(oldKeys[i], oldAnchors[i], oldSeen[i], oldDistinct[i]);
-      }
-    }
-  }
-
-  /**
-   * Slow path when {@code maxKeys} are held: rebuild keeping half of them, shared keys (two or more
-   * accounts) before single-user ones, most recently seen first within each kind. Ties at a cutoff
-   * time are settled by a strict quota, so a flood of single-use keys with one timestamp (a batch
-   * replay) can never push out a shared key.
-   */
-  private void evict() {
-    long[] oldKeys = keys;
-    int[] oldAnchors = anchors;
-    long[] oldSeen = lastSeen;
-    HyperLogLog[] oldDistinct = distinct;
-    int n = size;
-    int keep = maxKeys / 2;
-    long[] sharedSeen = new long[n];
-    long[] singleSeen = new long[n];
-    int shared = 0;
-    int singles = 0;
-    for (int i = 0; i < oldKeys.length; i++) {
-      if (oldKeys[i] != 0) {
-        if (oldDistinct[i] != null) {
-          sharedSeen[shared++] = oldSeen[i];
-        } else {
-          singleSeen[singles++] = oldSeen[i];
-        }
-      }
-    }
-    int sharedQuota = Math.min(shared, keep);
-    int singleQuota = Math.max(0, keep - sharedQuota);
-    long sharedCutoff = cutoff(sharedSeen, shared, sharedQuota);
-    long singleCutoff = cutoff(singleSeen, singles, singleQuota);
-    allocate(oldKeys.length);
-    // Two passes, shared keys first: strictly newer than the cutoff always, ties while quota lasts.
-    int kept = 0;
-    for (int pass = 0; pass < 2; pass++) {
-      for (int round = 0; round < 2; round++) {
-        for (int i = 0; i < oldKeys.length; i++) {
-          boolean isShared = oldDistinct[i] != null;
-          if (oldKeys[i] == 0 || isShared != (pass == 0)) {
-            continue;
-          }
-          long cut = isShared ? sharedCutoff : singleCutoff;
-          int quota = isShared ? sharedQuota : sharedQuota + singleQuota;
-          boolean take = round == 0 ? oldSeen[i] > cut : oldSeen[i] == cut;
-          if (take && kept < quota) {
-            reinsert(oldKeys[i], oldAnchors[i], oldSeen[i], oldDistinct[i]);
-            oldKeys[i] = 0;
-            kept++;
-          }
-        }
-      }
-    }
-    for (long k : oldKeys) {
-      if (k != 0) {
-        evictedKeys++;
-      }
-    }
-  }
-
-  /** The smallest last-seen time among the {@code keep} most recent of {@code n} values. */
-  private static long cutoff(long[] seen, int n, int keep) {
-    if (keep >= n) {
-      return Long.MIN_VALUE;
-    }
-    if (keep == 0) {
-      return Long.MAX_VALUE;
-    }
-    Arrays.sort(seen, 0, n);
-    return seen[n - keep];
-  }
-
-  private void reinsert(long key, int anchor, long seen, HyperLogLog df) {
-    int slot = slotOf(key);
-    keys[slot] = key;
-    anchors[slot] = anchor;
-    lastSeen[slot] = seen;
-    distinct[slot] = df;
-    size++;
-  }
-
   // ---------------------------------------------------------------------------------------------
   // persistence
 
   /**
-   * Writes the learned state (the caps and {@code maxKeys} are configuration, not written). Form
-   * version 3, in order:
+   * Writes the learned state. Form version 4, in order:
    *
    * <pre>
-   * byte    version (3)
+   * byte    version (4)
    * int     indices n (handed out so far, in use or released)
-   * long    liveAccounts (last reported), long unions, long evictedKeys, long releasedAccounts
+   * long    unions, long releasedAccounts
    * n x     int parent (-1: released), long orgOf, long accountHash, double evidence,
    *         long exchanges                                     (a released index: -1, 0, 0, NaN, 0)
    * int     released indices f, then f x int index, bottom of the stack first (the last is reused
    *         first)
    * 32 x    long clusters by size bucket
    * int     clusters, then per cluster in root order: int root, its {@link Cluster} form
-   * int     key table capacity, int keys, then per occupied slot in slot order: int slot,
-   *         long key, int anchor, long lastSeen, int length of the distinct-accounts HyperLogLog
-   *         bytes (0: none), the bytes
    * </pre>
    *
-   * Slots and the stack of released indices are kept as they are, so probing, eviction and index
-   * reuse continue exactly as before.
+   * The stack of released indices is kept as it is, so index reuse continues exactly as before.
    */
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(FORM_VERSION);
     out.writeInt(indices);
-    out.writeLong(liveAccounts);
     out.writeLong(unions);
-    out.writeLong(evictedKeys);
     out.writeLong(releasedAccounts);
     int clusterCount = 0;
     for (int a = 0; a < indices; a++) {
@@ -658,36 +396,33 @@ public final class HydraLinker {
         clusters[a].writeTo(out);
       }
     }
-    out.writeInt(keys.length);
-    out.writeInt(size);
-    for (int i = 0; i < keys.length; i++) {
-      if (keys[i] != 0) {
-        out.writeInt(i);
-        out.writeLong(keys[i]);
-        out.writeInt(anchors[i]);
-        out.writeLong(lastSeen[i]);
-        byte[] df = distinct[i] == null ? new byte[0] : distinct[i].toBytes();
-        out.writeInt(df.length);
-        out.write(df);
-      }
-    }
   }
 
   /**
-   * Reads the state written by {@link #writeTo} into a new linker with the caps and {@code maxKeys}
-   * of {@code config}. Throws an {@link IOException} naming the first inconsistency found.
+   * Reads the state written by {@link #writeTo} into a new linker, taking the form's version from
+   * its first byte: 2, 3 or 4 ({@link #readFrom(DataInput, int)} says how they differ; form 1 has
+   * no version byte, so its reader must name it). Throws an {@link IOException} naming the first
+   * inconsistency found.
    */
-  public static HydraLinker readFrom(DataInput in, Builder config) throws IOException {
-    return readFrom(in, config, FORM_VERSION);
+  public static HydraLinker readFrom(DataInput in) throws IOException {
+    int version = in.readUnsignedByte();
+    if (version < 2 || version > FORM_VERSION) {
+      throw new IOException(
+          "linker form version " + version + " unknown; this build reads 2 to " + FORM_VERSION);
+    }
+    return readBody(in, version);
   }
 
   /**
    * Reads a linker form of the given version: 1 (before account hashes; they read as unknown), 2 (a
-   * version byte, then as 1 with each account's hash after its organisation) or 3 (as 2 with the
-   * released-account count after the counters and the stack of released indices after the
-   * accounts).
+   * version byte, then as 1 with each account's hash after its organisation), 3 (as 2 with the
+   * released-account count after the counters and the stack of released indices after the accounts)
+   * or 4 (as 3 without the key table, its {@code liveAccounts} and {@code evictedKeys} counters).
+   * Forms 1 to 3 end with the linker's own key table, kept from when the linker decided rarity
+   * itself; it is checked and skipped: the {@link LinkStage} decides rarity now, and a linker fed
+   * by {@link #join}, as the cluster stage's always was, wrote it empty.
    */
-  public static HydraLinker readFrom(DataInput in, Builder config, int version) throws IOException {
+  public static HydraLinker readFrom(DataInput in, int version) throws IOException {
     if (version < 1 || version > FORM_VERSION) {
       throw new IOException(
           "linker form version " + version + " unknown; this build reads 1 to " + FORM_VERSION);
@@ -698,19 +433,26 @@ public final class HydraLinker {
         throw new IOException("linker form version " + v + ", expected " + version);
       }
     }
-    HydraLinker l = config.build();
+    return readBody(in, version);
+  }
+
+  /** Reads a form of {@code version} after its version byte. */
+  private static HydraLinker readBody(DataInput in, int version) throws IOException {
+    HydraLinker l = new HydraLinker();
     int n = in.readInt();
     if (n < 0 || n > Integer.MAX_VALUE - 16) {
       throw new IOException("linker accounts " + n + " out of range");
     }
-    l.liveAccounts = in.readLong();
+    long liveAccounts = version <= 3 ? in.readLong() : 0;
     l.unions = in.readLong();
-    l.evictedKeys = in.readLong();
+    if (version <= 3) {
+      in.readLong(); // evictedKeys of the key table, which is skipped
+    }
     l.releasedAccounts = version >= 3 ? in.readLong() : 0;
-    if (l.liveAccounts < 0 || l.liveAccounts > n || l.unions < 0 || l.releasedAccounts < 0) {
+    if (liveAccounts < 0 || liveAccounts > n || l.unions < 0 || l.releasedAccounts < 0) {
       throw new IOException(
           "linker counters out of range: live "
-              + l.liveAccounts
+              + liveAccounts
               + ", unions "
               + l.unions
               + ", released "
@@ -774,53 +516,51 @@ public final class HydraLinker {
       l.clusters[root] = Cluster.readFrom(in, n);
       previous = root;
     }
+    if (version <= 3) {
+      l.skipKeyTable(in);
+    }
+    l.checkForest();
+    return l;
+  }
+
+  /**
+   * Reads past the key table of forms 1 to 3, checking its framing: int capacity (a power of two,
+   * at least 1024), int keys, then per key in slot order int slot, long key, int anchor (an index
+   * in use), long lastSeen, int length of the distinct-accounts HyperLogLog bytes (0 to 4096), the
+   * bytes.
+   */
+  private void skipKeyTable(DataInput in) throws IOException {
     int capacity = in.readInt();
     int used = in.readInt();
     if (Integer.bitCount(capacity) != 1
         || capacity < 1024
         || used < 0
-        || used > capacity * LOAD
+        || used > capacity * 0.6
         || capacity > 16L * Math.max(used, 1024)) {
       throw new IOException("linker key table capacity " + capacity + " with " + used + " keys");
     }
-    l.allocate(capacity);
+    byte[] skipped = new byte[4096];
     int previousSlot = -1;
     for (int k = 0; k < used; k++) {
       int slot = in.readInt();
       long key = in.readLong();
       int anchor = in.readInt();
-      long seen = in.readLong();
+      in.readLong(); // lastSeen
       int dfLength = in.readInt();
       if (slot <= previousSlot
           || slot >= capacity
           || key == 0
           || anchor < 0
-          || anchor >= n
-          || l.parent[anchor] == RELEASED) {
+          || anchor >= indices
+          || parent[anchor] == RELEASED) {
         throw new IOException("linker key " + k + " (slot " + slot + ") out of range");
       }
-      if (dfLength < 0 || dfLength > 4096) {
+      if (dfLength < 0 || dfLength > skipped.length) {
         throw new IOException("linker key " + k + " distinct sketch length " + dfLength);
       }
-      HyperLogLog df = null;
-      if (dfLength > 0) {
-        byte[] b = new byte[dfLength];
-        in.readFully(b);
-        try {
-          df = HyperLogLog.fromBytes(b);
-        } catch (IllegalArgumentException e) {
-          throw new IOException("linker key " + k + ": " + e.getMessage(), e);
-        }
-      }
-      l.keys[slot] = key;
-      l.anchors[slot] = anchor;
-      l.lastSeen[slot] = seen;
-      l.distinct[slot] = df;
+      in.readFully(skipped, 0, dfLength);
       previousSlot = slot;
     }
-    l.size = used;
-    l.checkForest();
-    return l;
   }
 
   /**
@@ -863,7 +603,11 @@ public final class HydraLinker {
     return -1;
   }
 
-  /** Builder of {@link HydraLinker}. */
+  /**
+   * Builder of {@link HydraLinker} and of the {@link LinkStage} and {@link RarityTable} that decide
+   * which keys are rare enough to link: the caps and {@code maxKeys} configure those two; the
+   * linker itself has no settings.
+   */
   public static final class Builder {
     private int maxKeys = 1 << 22;
     private final int[] minAccounts = new int[LinkKey.values().length];
@@ -879,7 +623,10 @@ public final class HydraLinker {
       fraction[LinkKey.PAYMENT.ordinal()] = 0.02;
     }
 
-    /** Most keys held at once (default 4,194,304); older single-user keys are evicted first. */
+    /**
+     * Most keys the link stage's in-process map and the rarity table hold at once (default
+     * 4,194,304).
+     */
     public Builder maxKeys(int maxKeys) {
       if (maxKeys < 1024) {
         throw new IllegalArgumentException("maxKeys must be >= 1024, was " + maxKeys);
@@ -903,7 +650,7 @@ public final class HydraLinker {
     }
 
     public HydraLinker build() {
-      return new HydraLinker(this);
+      return new HydraLinker();
     }
 
     /** The link stage with these caps and {@code maxKeys} (for its in-process key map). */

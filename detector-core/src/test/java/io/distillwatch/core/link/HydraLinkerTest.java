@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.distillwatch.core.sketch.Hash64;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -38,6 +39,97 @@ class HydraLinkerTest {
     return first;
   }
 
+  /** Registers {@code n} accounts with no declared organisation; returns the first index. */
+  private static int registerAll(Links links, int n) {
+    int first = links.linker.accounts();
+    for (int i = 0; i < n; i++) {
+      links.register();
+    }
+    return first;
+  }
+
+  /**
+   * A linker fed as the detector feeds it: each use of a key goes to a {@link LinkStage}, which
+   * remembers the key's first user and counts its distinct users, and the stage's edges and
+   * indicators are applied with {@link HydraLinker#join} and {@link HydraLinker#indicate}, as the
+   * cluster stage does. The stage's per-key state is kept here, unbounded, as the Flink job keeps
+   * it keyed by route. Accounts are registered with distinct non-zero account hashes.
+   */
+  private static final class Links {
+    final HydraLinker linker = HydraLinker.builder().build();
+    final LinkStage stage;
+    final Map<Long, LinkKeyState> keys = new HashMap<>();
+    final List<String> ids = new ArrayList<>(); // by index
+    final Map<String, Integer> indexOf = new HashMap<>();
+    private final List<StageMessage> out = new ArrayList<>();
+    private int serial;
+
+    /** The live population the account stage reports with each observation. */
+    double liveAccounts;
+
+    Links(HydraLinker.Builder config) {
+      stage = config.buildLinkStage();
+    }
+
+    Links() {
+      this(HydraLinker.builder());
+    }
+
+    int register() {
+      String id = "acct-" + serial++;
+      int a = linker.register(0, hash(id));
+      while (ids.size() <= a) {
+        ids.add(null);
+      }
+      ids.set(a, id);
+      indexOf.put(id, a);
+      return a;
+    }
+
+    /**
+     * The account used a key at event time {@code ts}; returns true if its cluster changed (an edge
+     * joined it).
+     */
+    boolean observe(int account, LinkKey kind, long keyHash, String value, long ts) {
+      String id = ids.get(account);
+      StageMessage m =
+          StageMessage.observe(id, hash(id), 0, kind, keyHash, value, ts, 1, liveAccounts);
+      out.clear();
+      LinkKeyState before = keys.get(m.route());
+      LinkKeyState after = stage.process(before, m, out);
+      if (after != null) {
+        keys.put(m.route(), after);
+      }
+      boolean changed = false;
+      for (StageMessage e : out) {
+        int a = indexOf.get(e.accountId());
+        int b = indexOf.get(e.otherId());
+        if (e.type() == StageMessage.Type.EDGE) {
+          changed |= linker.join(a, b, e.kind(), e.value());
+        } else if (e.type() == StageMessage.Type.INDICATOR) {
+          linker.indicate(a, b, e.kind(), e.value());
+        }
+      }
+      return changed;
+    }
+
+    /** The link stage's estimate of the key's distinct users; 0 if it has no state for the key. */
+    double distinctAccounts(LinkKey kind, long keyHash) {
+      LinkKeyState k = keys.get(StageMessage.keyRoute(kind, keyHash));
+      return k == null ? 0 : k.distinctAccounts();
+    }
+
+    /** Whether the key has more distinct users than its kind's cap (links nobody more). */
+    boolean common(LinkKey kind, long keyHash) {
+      return distinctAccounts(kind, keyHash) > stage.cap(kind, liveAccounts);
+    }
+
+    private static long hash(String id) {
+      long h = Hash64.hash(id);
+      return h == 0 ? 1 : h;
+    }
+  }
+
   private static Set<Integer> members(Cluster c) {
     Set<Integer> s = new HashSet<>();
     for (int i = 0; i < c.size(); i++) {
@@ -53,11 +145,12 @@ class HydraLinkerTest {
   void observe_rarePaymentKeySharedByGroups_joinsEachGroupIntoOneCluster() {
     for (int seed = 0; seed < SEEDS; seed++) {
       SplittableRandom random = new SplittableRandom(seed);
-      HydraLinker linker = HydraLinker.builder().build();
+      Links links = new Links();
+      HydraLinker linker = links.linker;
       List<int[]> groups = new ArrayList<>();
       for (int g = 0; g < 20; g++) {
         int size = 1 + random.nextInt(10);
-        int first = registerAll(linker, size);
+        int first = registerAll(links, size);
         int[] group = new int[size];
         for (int i = 0; i < size; i++) {
           group[i] = first + i;
@@ -76,7 +169,7 @@ class HydraLinkerTest {
       java.util.Collections.shuffle(events, new java.util.Random(seed));
       for (int[] ev : events) {
         long card = 1_000_003L * (seed + 1) + ev[0];
-        linker.observe(ev[1], LinkKey.PAYMENT, card, "card-" + ev[0], 1);
+        links.observe(ev[1], LinkKey.PAYMENT, card, "card-" + ev[0], 1);
       }
 
       Set<Integer> roots = new HashSet<>();
@@ -104,14 +197,15 @@ class HydraLinkerTest {
 
   @Test
   void observe_secondAccountOnRareCard_returnsTrueOnlyWhenClusterChanges() {
-    HydraLinker linker = HydraLinker.builder().build();
-    registerAll(linker, 3);
-    assertFalse(linker.observe(0, LinkKey.PAYMENT, 42, "c", 1), "first user founds the key");
-    assertFalse(linker.observe(0, LinkKey.PAYMENT, 42, "c", 2), "same user again");
-    assertTrue(linker.observe(1, LinkKey.PAYMENT, 42, "c", 3));
-    assertFalse(linker.observe(1, LinkKey.PAYMENT, 42, "c", 4), "already joined");
-    assertTrue(linker.observe(2, LinkKey.PAYMENT, 42, "c", 5));
-    assertFalse(linker.observe(2, LinkKey.PAYMENT, 0, "absent", 6), "hash 0 means absent");
+    Links links = new Links();
+    HydraLinker linker = links.linker;
+    registerAll(links, 3);
+    assertFalse(links.observe(0, LinkKey.PAYMENT, 42, "c", 1), "first user founds the key");
+    assertFalse(links.observe(0, LinkKey.PAYMENT, 42, "c", 2), "same user again");
+    assertTrue(links.observe(1, LinkKey.PAYMENT, 42, "c", 3));
+    assertFalse(links.observe(1, LinkKey.PAYMENT, 42, "c", 4), "already joined");
+    assertTrue(links.observe(2, LinkKey.PAYMENT, 42, "c", 5));
+    // A key hash of 0 (absent) is never observed: the account stage sends no observation for it.
     assertEquals(2, linker.unions());
     assertEquals(3, linker.clusterOf(2).size());
   }
@@ -126,15 +220,16 @@ class HydraLinkerTest {
   @Test
   void observe_templateSetKeySharedBy500Accounts_clusterStopsNearCap() {
     for (int seed = 0; seed < SEEDS; seed++) {
-      HydraLinker linker = HydraLinker.builder().cap(LinkKey.TEMPLATE_SET, 20, 0.0).build();
-      // A per-seed offset gives each run different account indices, hence different HLL hashes.
-      registerAll(linker, 1 + seed * 37);
-      int first = registerAll(linker, 500);
-      linker.liveAccounts(linker.accounts());
-      assertEquals(20.0, linker.cap(LinkKey.TEMPLATE_SET));
+      Links links = new Links(HydraLinker.builder().cap(LinkKey.TEMPLATE_SET, 20, 0.0));
+      HydraLinker linker = links.linker;
+      // A per-seed offset gives each run different account ids, hence different HLL hashes.
+      registerAll(links, 1 + seed * 37);
+      int first = registerAll(links, 500);
+      links.liveAccounts = linker.accounts();
+      assertEquals(20.0, links.stage.cap(LinkKey.TEMPLATE_SET, links.liveAccounts));
       long band = 0x5EED_0000L + seed;
       for (int i = 0; i < 500; i++) {
-        linker.observe(first + i, LinkKey.TEMPLATE_SET, band, null, i);
+        links.observe(first + i, LinkKey.TEMPLATE_SET, band, null, i);
       }
       Cluster c = linker.clusterOf(first);
       assertNotNull(c, "seed " + seed);
@@ -150,8 +245,8 @@ class HydraLinkerTest {
         }
       }
       assertEquals(500 - c.size(), outside);
-      assertTrue(linker.common(LinkKey.TEMPLATE_SET, band));
-      double distinct = linker.distinctAccounts(LinkKey.TEMPLATE_SET, band);
+      assertTrue(links.common(LinkKey.TEMPLATE_SET, band));
+      double distinct = links.distinctAccounts(LinkKey.TEMPLATE_SET, band);
       // 32 registers: relative standard error 18%; 4 of them either side.
       assertTrue(distinct > 500 * 0.27 && distinct < 500 * 1.73, "estimate " + distinct);
     }
@@ -168,14 +263,14 @@ class HydraLinkerTest {
       int[] sizes = new int[2];
       long[] live = {0, 100_000};
       for (int run = 0; run < 2; run++) {
-        HydraLinker linker = HydraLinker.builder().build();
-        registerAll(linker, 1 + seed * 53);
-        int first = registerAll(linker, 150);
-        linker.liveAccounts(live[run]);
+        Links links = new Links();
+        registerAll(links, 1 + seed * 53);
+        int first = registerAll(links, 150);
+        links.liveAccounts = live[run];
         for (int i = 0; i < 150; i++) {
-          linker.observe(first + i, LinkKey.PAYMENT, 77 + seed, "card", i);
+          links.observe(first + i, LinkKey.PAYMENT, 77 + seed, "card", i);
         }
-        sizes[run] = linker.clusterOf(first).size();
+        sizes[run] = links.linker.clusterOf(first).size();
       }
       assertEquals(150, sizes[1], "seed " + seed + ": cap 2000 joins every holder");
       // Cap 100 with 32 registers (18% standard error): at most a few standard errors beyond 100.
@@ -185,21 +280,19 @@ class HydraLinkerTest {
 
   @Test
   void cap_liveAccountsGrow_capGrowsFromMinimumByFraction() {
-    HydraLinker linker = HydraLinker.builder().cap(LinkKey.TEMPLATE_SET, 20, 0.005).build();
-    assertEquals(100.0, linker.cap(LinkKey.PAYMENT), "default payment minimum");
-    assertEquals(20.0, linker.cap(LinkKey.TEMPLATE_SET));
+    LinkStage stage = HydraLinker.builder().cap(LinkKey.TEMPLATE_SET, 20, 0.005).buildLinkStage();
+    assertEquals(100.0, stage.cap(LinkKey.PAYMENT, 0), "default payment minimum");
+    assertEquals(20.0, stage.cap(LinkKey.TEMPLATE_SET, 0));
     double previous = 0;
     for (long live = 0; live <= 10_000_000; live = live * 3 + 1) {
-      linker.liveAccounts(live);
-      double cap = linker.cap(LinkKey.TEMPLATE_SET);
+      double cap = stage.cap(LinkKey.TEMPLATE_SET, live);
       assertEquals(Math.max(20, 0.005 * live), cap, 1e-9, "live " + live);
       assertTrue(cap >= previous, "cap shrank at live " + live);
       previous = cap;
-      assertEquals(Math.max(100, 0.02 * live), linker.cap(LinkKey.PAYMENT), 1e-9);
+      assertEquals(Math.max(100, 0.02 * live), stage.cap(LinkKey.PAYMENT, live), 1e-9);
     }
-    linker.liveAccounts(10_000_000);
-    assertEquals(50_000.0, linker.cap(LinkKey.TEMPLATE_SET), 1e-9, "0.5% of 10M");
-    assertEquals(200_000.0, linker.cap(LinkKey.PAYMENT), 1e-9, "2% of 10M");
+    assertEquals(50_000.0, stage.cap(LinkKey.TEMPLATE_SET, 10_000_000), 1e-9, "0.5% of 10M");
+    assertEquals(200_000.0, stage.cap(LinkKey.PAYMENT, 10_000_000), 1e-9, "2% of 10M");
   }
 
   // -------------------------------------------------------------------------------------------
@@ -212,12 +305,13 @@ class HydraLinkerTest {
   void observe_nonJoiningKindShared_neverJoinsButIsIndicatorInsideCluster(LinkKey kind) {
     assertFalse(kind.joins());
     for (int seed = 0; seed < SEEDS; seed++) {
-      HydraLinker linker = HydraLinker.builder().build();
+      Links links = new Links();
+      HydraLinker linker = links.linker;
       int n = 2 + seed % 7;
-      registerAll(linker, n + 1);
+      registerAll(links, n + 1);
       long key = 9_000 + seed;
       for (int a = 0; a < n; a++) {
-        assertFalse(linker.observe(a, kind, key, "v" + seed, a));
+        assertFalse(links.observe(a, kind, key, "v" + seed, a));
       }
       for (int a = 0; a < n; a++) {
         assertEquals(a, linker.find(a), "a " + kind + " key must not join");
@@ -226,16 +320,16 @@ class HydraLinkerTest {
       assertEquals(0, linker.unions());
 
       // Join accounts 0 and 1 by a card; a later shared use of the key is recorded on the cluster.
-      linker.observe(0, LinkKey.PAYMENT, 1, "card", 10);
-      linker.observe(1, LinkKey.PAYMENT, 1, "card", 11);
+      links.observe(0, LinkKey.PAYMENT, 1, "card", 10);
+      links.observe(1, LinkKey.PAYMENT, 1, "card", 11);
       Cluster c = linker.clusterOf(0);
       assertNull(c.indicators().get(kind));
-      assertFalse(linker.observe(1, kind, key, "v" + seed, 12));
+      assertFalse(links.observe(1, kind, key, "v" + seed, 12));
       assertEquals(List.of("v" + seed), c.indicators().get(kind));
       assertEquals(2, c.size(), "recording an indicator joins nobody");
       // An account outside the cluster using the same key records nothing and stays alone.
       int outsider = n;
-      assertFalse(linker.observe(outsider, kind, key, "other", 13));
+      assertFalse(links.observe(outsider, kind, key, "other", 13));
       assertNull(linker.clusterOf(outsider));
       assertEquals(List.of("v" + seed), c.indicators().get(kind));
     }
@@ -243,15 +337,15 @@ class HydraLinkerTest {
 
   @Test
   void addIndicator_manyDistinctValues_keepsAtMostMaxIndicators() {
-    HydraLinker linker = HydraLinker.builder().build();
-    registerAll(linker, 2);
-    linker.observe(0, LinkKey.PAYMENT, 1, "card", 0);
-    linker.observe(1, LinkKey.PAYMENT, 1, "card", 0);
+    Links links = new Links();
+    registerAll(links, 2);
+    links.observe(0, LinkKey.PAYMENT, 1, "card", 0);
+    links.observe(1, LinkKey.PAYMENT, 1, "card", 0);
     for (int i = 0; i < 50; i++) {
-      linker.observe(0, LinkKey.IP, 100 + i, "10.0.0." + i, i);
-      linker.observe(1, LinkKey.IP, 100 + i, "10.0.0." + i, i);
+      links.observe(0, LinkKey.IP, 100 + i, "10.0.0." + i, i);
+      links.observe(1, LinkKey.IP, 100 + i, "10.0.0." + i, i);
     }
-    List<String> ips = linker.clusterOf(0).indicators().get(LinkKey.IP);
+    List<String> ips = links.linker.clusterOf(0).indicators().get(LinkKey.IP);
     assertEquals(Cluster.MAX_INDICATORS, ips.size());
     assertEquals(Cluster.MAX_INDICATORS, new HashSet<>(ips).size());
   }
@@ -305,9 +399,10 @@ class HydraLinkerTest {
     for (int seed = 0; seed < 120; seed++) {
       SplittableRandom random = new SplittableRandom(seed * 7919L + 1);
       int n = 20 + random.nextInt(200);
-      HydraLinker linker = HydraLinker.builder().build();
+      Links links = new Links();
+      HydraLinker linker = links.linker;
       for (int i = 0; i < n; i++) {
-        assertEquals(i, linker.register(0));
+        assertEquals(i, links.register());
       }
       Model model = new Model(n);
       int cards = Math.max(2, n / 3);
@@ -324,7 +419,7 @@ class HydraLinkerTest {
           model.evidence[a] = e;
         } else if (op < 8) {
           long card = 1 + random.nextInt(cards);
-          linker.observe(a, LinkKey.PAYMENT, card, "card" + card, step);
+          links.observe(a, LinkKey.PAYMENT, card, "card" + card, step);
           model.observe(a, card);
         }
         // else: a step with nothing but the checks below
@@ -382,16 +477,17 @@ class HydraLinkerTest {
     for (int seed = 0; seed < 100; seed++) {
       SplittableRandom random = new SplittableRandom(seed);
       int n = 2 + random.nextInt(500);
-      HydraLinker linker = HydraLinker.builder().build();
-      registerAll(linker, n);
+      Links links = new Links();
+      HydraLinker linker = links.linker;
+      registerAll(links, n);
       Model model = new Model(n);
       long key = 1;
       for (int j = 0; j < n; j++) {
         int a = random.nextInt(n);
         int b = random.nextInt(n);
         // A fresh card per pair: its first user is a, b joins it.
-        linker.observe(a, LinkKey.PAYMENT, key, null, j);
-        linker.observe(b, LinkKey.PAYMENT, key, null, j);
+        links.observe(a, LinkKey.PAYMENT, key, null, j);
+        links.observe(b, LinkKey.PAYMENT, key, null, j);
         model.observe(a, key);
         model.observe(b, key);
         key++;
@@ -406,77 +502,6 @@ class HydraLinkerTest {
       }
       assertEquals(model.unions, linker.unions());
     }
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // key table bound
-
-  /**
-   * Floods a table of {@code maxKeys = 1024} with ten times as many single-use keys (strictly
-   * increasing event times) after 100 shared cards: no key is lost without being counted, and the
-   * shared cards, the oldest keys of all, survive every eviction and still join a third holder.
-   */
-  @Test
-  void observe_tenTimesMaxKeysSingleUseKeys_evictsCountedSingleUseKeysAndKeepsSharedOnes() {
-    int maxKeys = 1024;
-    HydraLinker linker = HydraLinker.builder().maxKeys(maxKeys).build();
-    registerAll(linker, 300);
-    for (int s = 0; s < 100; s++) {
-      linker.observe(2 * s, LinkKey.PAYMENT, 1_000_000 + s, "shared" + s, s);
-      linker.observe(2 * s + 1, LinkKey.PAYMENT, 1_000_000 + s, "shared" + s, s);
-    }
-    int single = 10 * maxKeys;
-    for (int i = 0; i < single; i++) {
-      linker.observe(250, LinkKey.IP, 5_000_000 + i, null, 1_000 + i);
-      assertEquals(100 + i + 1, linker.keys() + linker.evictedKeys(), "key lost uncounted");
-    }
-    assertTrue(linker.evictedKeys() >= single - maxKeys, "evicted " + linker.evictedKeys());
-    // An evicted card would be re-inserted with the newcomer as its only user: no join.
-    for (int s = 0; s < 100; s++) {
-      assertTrue(
-          linker.observe(200 + (s % 50), LinkKey.PAYMENT, 1_000_000 + s, "x", 20_000),
-          "shared card " + s + " evicted");
-    }
-  }
-
-  /** The class contract: "bounded by maxKeys"; the builder: "most keys held at once". */
-  @Test
-  void observe_tenTimesMaxKeysSingleUseKeys_keysNeverExceedMaxKeys() {
-    for (int maxKeys : new int[] {1024, 1500, 3000}) {
-      HydraLinker linker = HydraLinker.builder().maxKeys(maxKeys).build();
-      registerAll(linker, 1);
-      int max = 0;
-      for (int i = 0; i < 10 * maxKeys; i++) {
-        linker.observe(0, LinkKey.IP, 1 + i, null, i);
-        max = Math.max(max, linker.keys());
-      }
-      assertTrue(max <= maxKeys, "maxKeys " + maxKeys + " but held " + max);
-    }
-  }
-
-  /**
-   * Same flood, but every exchange carries the same event time (a batch replay, or many exchanges
-   * within one millisecond). Shared keys must still be kept before single-use ones.
-   */
-  @Test
-  void observe_floodWithEqualTimestamps_sharedKeysSurviveEviction() {
-    int maxKeys = 1024;
-    HydraLinker linker = HydraLinker.builder().maxKeys(maxKeys).build();
-    registerAll(linker, 300);
-    for (int s = 0; s < 100; s++) {
-      linker.observe(2 * s, LinkKey.PAYMENT, 1_000_000 + s, "shared" + s, 0);
-      linker.observe(2 * s + 1, LinkKey.PAYMENT, 1_000_000 + s, "shared" + s, 0);
-    }
-    for (int i = 0; i < 10 * maxKeys; i++) {
-      linker.observe(250, LinkKey.IP, 5_000_000 + i, null, 0);
-    }
-    int lost = 0;
-    for (int s = 0; s < 100; s++) {
-      if (!linker.observe(200 + (s % 50), LinkKey.PAYMENT, 1_000_000 + s, "x", 0)) {
-        lost++;
-      }
-    }
-    assertEquals(0, lost, "shared cards evicted while single-use keys were kept");
   }
 
   // -------------------------------------------------------------------------------------------
@@ -497,15 +522,14 @@ class HydraLinkerTest {
           IllegalArgumentException.class, () -> HydraLinker.builder().cap(kind, 20, 1.001));
     }
     // The boundaries themselves are accepted.
-    HydraLinker linker =
+    LinkStage stage =
         HydraLinker.builder()
             .maxKeys(1024)
             .cap(LinkKey.PAYMENT, 2, 1.0)
             .cap(LinkKey.IP, 2, 0)
-            .build();
-    linker.liveAccounts(10);
-    assertEquals(10.0, linker.cap(LinkKey.PAYMENT));
-    assertEquals(2.0, linker.cap(LinkKey.IP));
+            .buildLinkStage();
+    assertEquals(10.0, stage.cap(LinkKey.PAYMENT, 10));
+    assertEquals(2.0, stage.cap(LinkKey.IP, 10));
   }
 
   @Test
@@ -526,8 +550,7 @@ class HydraLinkerTest {
     assertEquals(n, linker.accounts());
     assertTrue(Double.isNaN(linker.evidence(n - 1)));
     // Join the first and the last account: the cluster carries both members' exchanges.
-    linker.observe(0, LinkKey.PAYMENT, 5, null, 0);
-    linker.observe(n - 1, LinkKey.PAYMENT, 5, null, 0);
+    assertTrue(linker.join(n - 1, 0, LinkKey.PAYMENT, null));
     Cluster c = linker.clusterOf(n - 1);
     assertEquals(2, c.exchanges);
     assertNotEquals(linker.find(1), linker.find(0));
@@ -605,9 +628,7 @@ class HydraLinkerTest {
   private static HydraLinker roundTrip(HydraLinker linker) {
     try {
       byte[] bytes = bytes(linker);
-      HydraLinker back =
-          HydraLinker.readFrom(
-              new DataInputStream(new ByteArrayInputStream(bytes)), HydraLinker.builder());
+      HydraLinker back = HydraLinker.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
       assertTrue(java.util.Arrays.equals(bytes, bytes(back)), "re-snapshot differs");
       return back;
     } catch (IOException e) {
@@ -791,32 +812,78 @@ class HydraLinkerTest {
   }
 
   @Test
-  void release_linkerWithItsOwnKeyTable_refused() {
-    HydraLinker linker = HydraLinker.builder().build();
-    registerAll(linker, 3);
-    linker.observe(2, LinkKey.PAYMENT, 42, "c", 1);
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> linker.release(0));
-    assertTrue(e.getMessage().contains("anchored"), e.getMessage());
-  }
-
-  @Test
   void readFrom_releasedIndexListedTwice_refused() throws IOException {
     HydraLinker linker = HydraLinker.builder().build();
     registerAll(linker, 4);
     linker.release(1);
     linker.release(3);
     byte[] bytes = bytes(linker);
-    // After the version, int indices, four counters and 4 x 36-byte records: int 2, int 1, int 3.
-    int stack = 1 + 4 + 4 * 8 + 4 * 36;
+    // After the version, int indices, two counters and 4 x 36-byte records: int 2, int 1, int 3.
+    int stack = 1 + 4 + 2 * 8 + 4 * 36;
     assertEquals(2, java.nio.ByteBuffer.wrap(bytes, stack, 4).getInt());
     java.nio.ByteBuffer.wrap(bytes, stack + 8, 4).putInt(1);
     IOException e =
         assertThrows(
             IOException.class,
-            () ->
-                HydraLinker.readFrom(
-                    new DataInputStream(new ByteArrayInputStream(bytes)), HydraLinker.builder()));
+            () -> HydraLinker.readFrom(new DataInputStream(new ByteArrayInputStream(bytes))));
     assertTrue(e.getMessage().contains("released index 1"), e.getMessage());
+  }
+
+  /**
+   * Form 2 or 3 of the linker whose form 4 is {@code v4}: the key table's counters after the
+   * indices ({@code liveAccounts} first, {@code evictedKeys} after the unions), form 3's released
+   * count and stack (form 2 has neither, so {@code v4} must have nothing released), and the key
+   * table, given as its bytes, at the end.
+   */
+  private static byte[] olderForm(
+      byte[] v4, int version, long liveAccounts, long evictedKeys, byte[] keyTable)
+      throws IOException {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(v4);
+    int n = b.getInt(1);
+    long unions = b.getLong(5);
+    long released = b.getLong(13);
+    int records = 21;
+    int stack = records + 36 * n;
+    int f = b.getInt(stack);
+    int rest = stack + 4 + 4 * f;
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
+    out.writeByte(version);
+    out.writeInt(n);
+    out.writeLong(liveAccounts);
+    out.writeLong(unions);
+    out.writeLong(evictedKeys);
+    if (version == 3) {
+      out.writeLong(released);
+    } else {
+      assertEquals(0, f, "form 2 has no released indices");
+    }
+    out.write(v4, records, stack - records);
+    if (version == 3) {
+      out.write(v4, stack, rest - stack);
+    }
+    out.write(v4, rest, v4.length - rest);
+    out.write(keyTable);
+    return bytes.toByteArray();
+  }
+
+  /** A key table of forms 1 to 3: capacity, then per key {slot, key, anchor, lastSeen, sketch}. */
+  private static byte[] keyTable(int capacity, long[][] keys) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
+    out.writeInt(capacity);
+    out.writeInt(keys.length);
+    for (long[] k : keys) {
+      out.writeInt((int) k[0]);
+      out.writeLong(k[1]);
+      out.writeInt((int) k[2]);
+      out.writeLong(k[3]);
+      out.writeInt((int) k[4]);
+      for (int i = 0; i < k[4]; i++) {
+        out.writeByte(i);
+      }
+    }
+    return bytes.toByteArray();
   }
 
   @Test
@@ -824,23 +891,69 @@ class HydraLinkerTest {
     HydraLinker linker = HydraLinker.builder().build();
     registerAll(linker, 3);
     linker.join(0, 2, LinkKey.PAYMENT, "card");
-    byte[] v3 = bytes(linker);
-    // Version 2 is version 3 without the released count (8 bytes at 37) and stack (4 bytes).
-    int records = 1 + 4 + 3 * 8;
-    int stack = records + 8 + 3 * 36;
-    ByteArrayOutputStream v2 = new ByteArrayOutputStream();
-    v2.write(2);
-    v2.write(v3, 1, records - 1);
-    v2.write(v3, records + 8, stack - records - 8);
-    v2.write(v3, stack + 4, v3.length - stack - 4);
-    HydraLinker back =
-        HydraLinker.readFrom(
-            new DataInputStream(new ByteArrayInputStream(v2.toByteArray())),
-            HydraLinker.builder(),
-            2);
+    byte[] v4 = bytes(linker);
+    byte[] v2 = olderForm(v4, 2, 3, 0, keyTable(1024, new long[0][]));
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(v2));
+    HydraLinker back = HydraLinker.readFrom(in, 2);
+    assertEquals(-1, in.read(), "form 2 read to its end");
     assertEquals(3, back.accounts());
     assertEquals(0, back.releasedAccounts());
     assertEquals(back.find(0), back.find(2));
-    assertTrue(java.util.Arrays.equals(v3, bytes(back)));
+    assertTrue(java.util.Arrays.equals(v4, bytes(back)));
+  }
+
+  /**
+   * A form 3 linker that kept keys of its own (observe, before rarity moved to the link stage): the
+   * version is taken from the form, the key table is read past to its end, and the linker is the
+   * one form 4 describes, with its released indices.
+   */
+  @Test
+  void readFrom_version3FormWithKeys_skipsTheKeyTable() throws IOException {
+    HydraLinker linker = HydraLinker.builder().build();
+    registerAll(linker, 4);
+    linker.join(0, 2, LinkKey.PAYMENT, "card");
+    linker.release(1);
+    byte[] v4 = bytes(linker);
+    long[][] keys = {{3, 11, 0, 5, 0}, {700, 12, 2, 6, 10}, {701, -4, 3, 6, 4096}};
+    byte[] v3 = olderForm(v4, 3, 3, 17, keyTable(2048, keys));
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(v3));
+    HydraLinker back = HydraLinker.readFrom(in);
+    assertEquals(-1, in.read(), "form 3 read to its end");
+    assertEquals(3, back.accounts());
+    assertEquals(1, back.releasedAccounts());
+    assertTrue(back.isReleased(1));
+    assertEquals(back.find(0), back.find(2));
+    assertTrue(java.util.Arrays.equals(v4, bytes(back)));
+    // Its released index is reused, as before the snapshot.
+    assertEquals(1, back.register(0, 99));
+  }
+
+  @Test
+  void readFrom_version3KeyAnchoredOnNoIndexInUse_refused() throws IOException {
+    HydraLinker linker = HydraLinker.builder().build();
+    registerAll(linker, 3);
+    linker.release(1);
+    byte[] v4 = bytes(linker);
+    for (long anchor : new long[] {1, 3, -1}) {
+      byte[] v3 = olderForm(v4, 3, 2, 0, keyTable(1024, new long[][] {{9, 11, anchor, 5, 0}}));
+      IOException e =
+          assertThrows(
+              IOException.class,
+              () -> HydraLinker.readFrom(new DataInputStream(new ByteArrayInputStream(v3))));
+      assertTrue(e.getMessage().contains("linker key 0"), e.getMessage());
+    }
+  }
+
+  @Test
+  void readFrom_unknownVersionByte_refusedNamingIt() throws IOException {
+    byte[] v4 = bytes(HydraLinker.builder().build());
+    for (int version : new int[] {0, 1, HydraLinker.FORM_VERSION + 1}) {
+      v4[0] = (byte) version;
+      IOException e =
+          assertThrows(
+              IOException.class,
+              () -> HydraLinker.readFrom(new DataInputStream(new ByteArrayInputStream(v4))));
+      assertTrue(e.getMessage().contains("version " + version), e.getMessage());
+    }
   }
 }
