@@ -86,8 +86,8 @@ public final class ExchangeParser {
   /** Earliest accepted timestamp, 2000-01-01T00:00:00Z in epoch millis. */
   public static final long MIN_TIMESTAMP = 946_684_800_000L;
 
-  /** How much of an over-long line a rejection keeps. */
-  static final int RAW_PREFIX_BYTES = 256;
+  /** How many bytes of an over-long line a rejection keeps. */
+  public static final int RAW_PREFIX_BYTES = 256;
 
   private static final long MAX_ASN = 0xFFFF_FFFFL;
   private static final int MESSAGE_VALUE_CHARS = 40;
@@ -595,10 +595,12 @@ public final class ExchangeParser {
   }
 
   /**
-   * Rejects a line of {@code totalBytes} bytes as too long, keeping only its first {@code
-   * prefixLen} bytes; for readers that skip the rest of a long line without buffering it.
+   * Rejects a line of {@code totalBytes} bytes as {@link RejectReason#TOO_LONG}, keeping at most
+   * {@link #RAW_PREFIX_BYTES} of its first {@code prefixLen} bytes (from {@code off}) as the raw
+   * text; for readers that skip the rest of a long line without buffering it (see {@link
+   * LineFramer#tooLong}). Counted as a rejection, as {@link #parse} counts one.
    */
-  ParseResult rejectTooLong(byte[] prefix, int off, int prefixLen, long totalBytes) {
+  public ParseResult rejectTooLong(byte[] prefix, int off, int prefixLen, long totalBytes) {
     return rejectTooLong(
         new String(prefix, off, Math.min(prefixLen, RAW_PREFIX_BYTES), StandardCharsets.UTF_8),
         totalBytes);

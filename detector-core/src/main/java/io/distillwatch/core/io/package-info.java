@@ -7,7 +7,10 @@
  * returns a {@link io.distillwatch.core.io.ParseResult}: an accepted exchange, or a {@link
  * io.distillwatch.core.io.Rejection} with a {@link io.distillwatch.core.io.RejectReason} and a
  * sentence naming the field. Nothing about bad input is thrown; every non-blank line is counted
- * once, so records = accepted + rejected can be shown to operators.
+ * once, so records = accepted + rejected can be shown to operators. The framing itself is {@link
+ * io.distillwatch.core.io.LineFramer}, which other readers of JSON lines (the Flink job's file
+ * format) use too, with {@link io.distillwatch.core.io.ExchangeParser#rejectTooLong} for the lines
+ * it could not hold whole.
  *
  * <p>Design notes. Bad records are data, not errors: a gateway will send truncated lines, hostile
  * nesting, wrong types and clock-skewed timestamps, and a detector that crashes or silently drops

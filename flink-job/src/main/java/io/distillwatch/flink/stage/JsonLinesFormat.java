@@ -1,6 +1,7 @@
 package io.distillwatch.flink.stage;
 
 import io.distillwatch.core.io.ExchangeParser;
+import io.distillwatch.core.io.LineFramer;
 import java.io.IOException;
 import java.util.Arrays;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -10,8 +11,8 @@ import org.apache.flink.connector.file.src.reader.StreamFormat;
 import org.apache.flink.core.fs.FSDataInputStream;
 
 /**
- * JSON lines as {@link RawLine}s, framed exactly as detector-core's {@code JsonLinesReader} frames
- * them for the replay, so the job and the replay see the same records:
+ * JSON lines as {@link RawLine}s, framed by detector-core's {@link LineFramer}, as its {@code
+ * JsonLinesReader} frames them for the replay, so the job and the replay see the same records:
  *
  * <ul>
  *   <li>Lines end at LF only; a CR right before the LF is dropped. A lone CR stays in the line (the
@@ -31,9 +32,7 @@ public final class JsonLinesFormat extends SimpleStreamFormat<RawLine> {
   private static final long serialVersionUID = 1L;
 
   /** Bytes kept of an over-long line: as many as the parser keeps in a rejection's raw text. */
-  static final int PREFIX_BYTES = 256;
-
-  private static final int CHUNK_BYTES = 64 * 1024;
+  static final int PREFIX_BYTES = ExchangeParser.RAW_PREFIX_BYTES;
 
   private final int maxLineBytes;
 
@@ -57,120 +56,29 @@ public final class JsonLinesFormat extends SimpleStreamFormat<RawLine> {
 
   static final class Reader implements StreamFormat.Reader<RawLine> {
     private final FSDataInputStream in;
-    private final int maxLineBytes;
-    private final byte[] chunk = new byte[CHUNK_BYTES];
-    private int pos;
-    private int limit;
-    private boolean eof;
-    private byte[] line = new byte[1024];
-    private int lineLen;
-    private long lineTotal;
-    private byte lastByte;
+    private final LineFramer lines;
 
     Reader(FSDataInputStream in, int maxLineBytes) {
       this.in = in;
-      this.maxLineBytes = maxLineBytes;
+      this.lines = new LineFramer(in, maxLineBytes);
     }
 
     @Override
     public RawLine read() throws IOException {
-      while (readLine()) {
-        long total = lineTotal;
-        int len = lineLen;
-        if (lastByte == '\r') { // CRLF: the CR belongs to the terminator
-          total--;
-          if (len > total) {
-            len--;
-          }
-        }
-        if (isBlank(line, len, total)) {
-          continue;
-        }
-        if (total > maxLineBytes) {
-          return new RawLine(Arrays.copyOf(line, Math.min(len, PREFIX_BYTES)), total);
-        }
-        return RawLine.of(Arrays.copyOf(line, len));
+      if (!lines.next()) {
+        return null;
       }
-      return null;
+      if (lines.tooLong()) {
+        return new RawLine(
+            Arrays.copyOf(lines.bytes(), Math.min(lines.length(), PREFIX_BYTES)),
+            lines.totalBytes());
+      }
+      return RawLine.of(Arrays.copyOf(lines.bytes(), lines.length()));
     }
 
     @Override
     public void close() throws IOException {
       in.close();
-    }
-
-    private boolean readLine() throws IOException {
-      lineLen = 0;
-      lineTotal = 0;
-      lastByte = 0;
-      while (true) {
-        if (pos == limit) {
-          if (eof || !fill()) {
-            return lineTotal > 0;
-          }
-        }
-        int nl = -1;
-        for (int i = pos; i < limit; i++) {
-          if (chunk[i] == '\n') {
-            nl = i;
-            break;
-          }
-        }
-        int segEnd = nl >= 0 ? nl : limit;
-        append(pos, segEnd - pos);
-        if (nl >= 0) {
-          pos = nl + 1;
-          return true;
-        }
-        pos = limit;
-      }
-    }
-
-    private boolean fill() throws IOException {
-      int n;
-      do {
-        n = in.read(chunk, 0, chunk.length);
-      } while (n == 0);
-      if (n < 0) {
-        eof = true;
-        pos = limit = 0;
-        return false;
-      }
-      pos = 0;
-      limit = n;
-      return true;
-    }
-
-    /** Appends a segment, keeping at most maxLineBytes + 1 bytes; counts all of them. */
-    private void append(int from, int n) {
-      if (n == 0) {
-        return;
-      }
-      lastByte = chunk[from + n - 1];
-      lineTotal += n;
-      int keep = Math.min(n, Math.max(maxLineBytes + 1 - lineLen, 0));
-      if (keep == 0) {
-        return;
-      }
-      if (lineLen + keep > line.length) {
-        long grown = Math.max((long) line.length * 2, (long) lineLen + keep);
-        line = Arrays.copyOf(line, (int) Math.min(grown, (long) maxLineBytes + 1));
-      }
-      System.arraycopy(chunk, from, line, lineLen, keep);
-      lineLen += keep;
-    }
-
-    private static boolean isBlank(byte[] b, int len, long total) {
-      if (total != len) {
-        return false;
-      }
-      for (int i = 0; i < len; i++) {
-        byte c = b[i];
-        if (c != ' ' && c != '\t' && c != '\r') {
-          return false;
-        }
-      }
-      return true;
     }
   }
 }

@@ -3,9 +3,6 @@ package io.distillwatch.flink.stage;
 import io.distillwatch.core.io.Exchange;
 import io.distillwatch.core.io.ExchangeParser;
 import io.distillwatch.core.io.ParseResult;
-import io.distillwatch.core.io.RejectReason;
-import io.distillwatch.core.io.Rejection;
-import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -82,22 +79,8 @@ public abstract class ParseExchanges<T> extends ProcessFunction<T, Exchange> {
     @Override
     ParseResult parse(ExchangeParser parser, RawLine line) {
       if (line.truncated()) {
-        // The file format kept only a prefix; word the rejection as JsonLinesReader's does.
-        // TODO(detector-core): call ExchangeParser.rejectTooLong once it is public.
-        String prefix =
-            new String(
-                line.bytes,
-                0,
-                Math.min(line.bytes.length, JsonLinesFormat.PREFIX_BYTES),
-                StandardCharsets.UTF_8);
-        return new ParseResult.Rejected(
-            new Rejection(
-                RejectReason.TOO_LONG,
-                "line is "
-                    + line.totalBytes
-                    + " bytes, longer than the maximum "
-                    + parser.maxLineBytes(),
-                prefix + "...(" + line.totalBytes + " bytes)"));
+        // The file format kept only a prefix: reject it as JsonLinesReader does.
+        return parser.rejectTooLong(line.bytes, 0, line.bytes.length, line.totalBytes);
       }
       return parser.parse(line.bytes, 0, line.bytes.length);
     }
