@@ -76,11 +76,6 @@ class KafkaRecoveryITCase {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled(
-      "Fails on the 2,400-account trace: after the savepoint restart one cluster alert raised by"
-          + " the job is missing from read_committed, the same first-transaction loss of"
-          + " flink-connector-kafka 5.0.0-2.2 that KafkaExactlyOnceITCase documents. Not yet"
-          + " understood why it repeats here; re-enable once the connector loss is fixed.")
   void stopWithSavepointMidStream_restartFromIt_alertsExactlyOnceAsReplay() throws Exception {
     JobOptions o = options("savepoint");
     Path marker = dir.resolve("slowed");
