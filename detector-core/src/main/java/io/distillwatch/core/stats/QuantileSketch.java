@@ -303,9 +303,7 @@ public final class QuantileSketch {
    * @param q in {@code [0, 1]}
    */
   public double quantile(double q) {
-    if (!(q >= 0 && q <= 1)) {
-      throw new IllegalArgumentException("q must be in [0, 1], got " + q);
-    }
+    checkQuantile(q);
     if (n == 0) {
       return Double.NaN;
     }
@@ -317,6 +315,50 @@ public final class QuantileSketch {
     }
     double[] items = new double[retained];
     long[] weights = new long[retained];
+    sortedView(items, weights);
+    return quantileOf(items, weights, q);
+  }
+
+  /**
+   * {@link #quantile(double)} of each {@code qs[i]} into {@code out[i]}, with the same results as
+   * that many calls but from one sorted view (read path only: allocates the view once).
+   *
+   * @param qs each in {@code [0, 1]}
+   * @param out at least {@code qs.length} long
+   */
+  public void quantiles(double[] qs, double[] out) {
+    for (double q : qs) {
+      checkQuantile(q);
+    }
+    double[] items = null;
+    long[] weights = null;
+    for (int i = 0; i < qs.length; i++) {
+      double q = qs[i];
+      if (n == 0) {
+        out[i] = Double.NaN;
+      } else if (q == 0) {
+        out[i] = min;
+      } else if (q == 1) {
+        out[i] = max;
+      } else {
+        if (items == null) {
+          items = new double[retained];
+          weights = new long[retained];
+          sortedView(items, weights);
+        }
+        out[i] = quantileOf(items, weights, q);
+      }
+    }
+  }
+
+  private static void checkQuantile(double q) {
+    if (!(q >= 0 && q <= 1)) {
+      throw new IllegalArgumentException("q must be in [0, 1], got " + q);
+    }
+  }
+
+  /** Every retained item with its weight, sorted by value, into arrays of {@code retained}. */
+  private void sortedView(double[] items, long[] weights) {
     int o = 0;
     for (int h = 0; h < numLevels; h++) {
       for (int i = 0; i < sizes[h]; i++) {
@@ -325,6 +367,9 @@ public final class QuantileSketch {
       }
     }
     sortTogether(items, weights);
+  }
+
+  private double quantileOf(double[] items, long[] weights, double q) {
     double target = q * n;
     long cumulative = 0;
     for (int i = 0; i < items.length; i++) {

@@ -193,4 +193,39 @@ class QuantileSketchTest {
     assertThrows(IllegalArgumentException.class, () -> s.quantile(1.5));
     assertThrows(IllegalArgumentException.class, () -> s.rankErrorBound(0));
   }
+
+  @Test
+  void quantiles_anyStream_equalQuantileOfEachRank() {
+    double[] qs = new double[35];
+    for (int i = 0; i < 33; i++) {
+      qs[i] = i / 32.0;
+    }
+    qs[33] = 0.5;
+    qs[34] = 0.9;
+    double[] out = new double[qs.length];
+    new QuantileSketch(200, 7).quantiles(qs, out);
+    for (double v : out) {
+      assertTrue(Double.isNaN(v), "empty sketch");
+    }
+    for (int seed = 0; seed < 8; seed++) {
+      QuantileSketch sketch = new QuantileSketch(64, seed);
+      SplittableRandom rnd = new SplittableRandom(seed);
+      for (int i = 0; i < 5_000; i++) {
+        // few distinct values: ties between levels of different weights
+        sketch.update(seed % 2 == 0 ? rnd.nextInt(20) : rnd.nextGaussian());
+        if (i % 97 == 0) {
+          sketch.quantiles(qs, out);
+          for (int j = 0; j < qs.length; j++) {
+            assertEquals(
+                Double.doubleToLongBits(sketch.quantile(qs[j])),
+                Double.doubleToLongBits(out[j]),
+                "seed " + seed + " n " + sketch.n() + " q " + qs[j]);
+          }
+        }
+      }
+    }
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new QuantileSketch(200, 1).quantiles(new double[] {0.5, 1.5}, new double[2]));
+  }
 }
