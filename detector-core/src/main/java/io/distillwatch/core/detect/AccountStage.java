@@ -116,7 +116,7 @@ public final class AccountStage {
     }
     streamTime = Math.max(streamTime, ts);
     exchanges++;
-    hashes.compute(e);
+    hashes.computeEveryExchange(e);
 
     AccountProfile p = profile;
     if (p != null && ts - p.lastSeen > config.idleEvictionMillis()) {
@@ -125,6 +125,9 @@ public final class AccountStage {
     }
     if (p == null) {
       p = newProfile(e);
+    }
+    if (p.exchanges == 0) {
+      hashes.computeOrg(e); // the profile keeps its first exchange's organisation
     }
     boolean novelPrompt = novelty.firstSeen(hashes.prompt);
     p.update(e, hashes, novelPrompt);
@@ -153,9 +156,9 @@ public final class AccountStage {
               p.exchanges,
               liveAccounts));
     }
-    templates.observe(LinkKey.TEMPLATE, hashes.template, p.accountHash, ts);
     if (hashes.template != 0
-        && !templates.common(LinkKey.TEMPLATE, hashes.template, liveAccounts)) {
+        && !templates.observeCommon(
+            LinkKey.TEMPLATE, hashes.template, p.accountHash, ts, liveAccounts)) {
       p.templateSet.add(hashes.template);
       p.rareTemplates.add(hashes.template);
     }
@@ -165,6 +168,7 @@ public final class AccountStage {
       // as every key sent costs the link stage a state. Template-set bands change as the set
       // grows; a set that doubled is a new set, one that grew by a few templates is not.
       // Indicators only name what a cluster shares, so a sample finds them.
+      hashes.computeLinkKeys(e);
       linkTemplateSet(p, ts, liveAccounts, out);
       indicate(p, LinkKey.TEMPLATE, hashes.template, e.templateHash(), ts, liveAccounts, out);
       indicate(p, LinkKey.IP, hashes.ip, e.ip(), ts, liveAccounts, out);

@@ -6,6 +6,12 @@ import io.distillwatch.core.sketch.Hash64;
 /**
  * The 64-bit hashes of one exchange's keys, computed once per exchange into a reused instance so
  * the hot path allocates nothing. A hash of 0 means the field is absent.
+ *
+ * <p>{@link #compute} computes every hash. The account stage splits it, as hashing is a good share
+ * of an exchange's cost: {@link #computeEveryExchange} for the keys every exchange uses, {@link
+ * #computeOrg} on an account's first exchange, and {@link #computeLinkKeys} only where keys are
+ * sent to the link stage; a field of a part not computed for the current exchange holds a stale
+ * value.
  */
 final class KeyHashes {
   long org;
@@ -18,17 +24,33 @@ final class KeyHashes {
   long networkAgent;
   long model;
 
+  /** Every hash of {@code e}. */
   void compute(Exchange e) {
-    org = AccountProfile.hash(e.orgId());
+    computeEveryExchange(e);
+    computeOrg(e);
+    computeLinkKeys(e);
+  }
+
+  /** The hashes every exchange needs: payment, template, prompt, ip, asn and model. */
+  void computeEveryExchange(Exchange e) {
     payment = AccountProfile.hash(e.paymentFingerprint());
     template = AccountProfile.hash(e.templateHash());
     prompt = AccountProfile.hash(e.promptHash());
     ip = AccountProfile.hash(e.ip());
-    subnet = subnetHash(e.ip());
     asn = AccountProfile.hash(e.asn());
+    model = AccountProfile.hash(e.model());
+  }
+
+  /** The organisation's hash. */
+  void computeOrg(Exchange e) {
+    org = AccountProfile.hash(e.orgId());
+  }
+
+  /** The subnet and network-agent keys; needs {@link #asn} of the same exchange. */
+  void computeLinkKeys(Exchange e) {
+    subnet = subnetHash(e.ip());
     long ua = AccountProfile.hash(e.userAgent());
     networkAgent = asn == 0 && ua == 0 ? 0 : AccountProfile.nonZero(Hash64.mix(asn * 31 + ua));
-    model = AccountProfile.hash(e.model());
   }
 
   /**

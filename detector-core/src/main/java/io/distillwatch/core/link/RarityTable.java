@@ -45,10 +45,28 @@ public final class RarityTable {
    * Records that the account with hash {@code accountHash} used a key; a key hash of 0 is ignored.
    */
   public void observe(LinkKey kind, long keyHash, long accountHash, long ts) {
-    if (keyHash == 0) {
-      return;
+    if (keyHash != 0) {
+      observeSlot(StageMessage.keyRoute(kind, keyHash), accountHash, ts);
     }
-    long key = StageMessage.keyRoute(kind, keyHash);
+  }
+
+  /**
+   * {@link #observe} and then {@link #common} of the same key, with one table lookup instead of
+   * two. A key hash of 0 is ignored and is not common.
+   */
+  public boolean observeCommon(LinkKey kind, long keyHash, long accountHash, long ts, double live) {
+    if (keyHash == 0) {
+      return false;
+    }
+    int slot = observeSlot(StageMessage.keyRoute(kind, keyHash), accountHash, ts);
+    if (slot < 0) {
+      return common(kind, keyHash, live); // the table was rebuilt: look the key up again
+    }
+    return isCommon(kind, distinctAt(slot), live);
+  }
+
+  /** Records the use of {@code key}; returns its slot, or -1 if the table was rebuilt. */
+  private int observeSlot(long key, long accountHash, long ts) {
     int slot = slotOf(key);
     if (keys[slot] == 0) {
       keys[slot] = key;
@@ -57,14 +75,16 @@ public final class RarityTable {
       size++;
       if (size >= maxKeys) {
         evict();
+        return -1;
       } else if (size > keys.length * LOAD) {
         grow();
+        return -1;
       }
-      return;
+      return slot;
     }
     lastSeen[slot] = Math.max(lastSeen[slot], ts);
     if (anchors[slot] == accountHash) {
-      return;
+      return slot;
     }
     HyperLogLog df = distinct[slot];
     if (df == null) {
@@ -73,6 +93,7 @@ public final class RarityTable {
       distinct[slot] = df;
     }
     df.add(accountHash);
+    return slot;
   }
 
   /** Estimated distinct accounts that used a key; 0 if unknown. */
@@ -80,7 +101,10 @@ public final class RarityTable {
     if (keyHash == 0) {
       return 0;
     }
-    int slot = slotOf(StageMessage.keyRoute(kind, keyHash));
+    return distinctAt(slotOf(StageMessage.keyRoute(kind, keyHash)));
+  }
+
+  private double distinctAt(int slot) {
     if (keys[slot] == 0) {
       return 0;
     }
@@ -89,8 +113,12 @@ public final class RarityTable {
 
   /** Whether a key is used by more accounts than {@code max(minAccounts, fraction * live)}. */
   public boolean common(LinkKey kind, long keyHash, double liveAccounts) {
+    return isCommon(kind, distinctAccounts(kind, keyHash), liveAccounts);
+  }
+
+  private boolean isCommon(LinkKey kind, double distinctAccounts, double liveAccounts) {
     int k = kind.ordinal();
-    return distinctAccounts(kind, keyHash) > Math.max(minAccounts[k], fraction[k] * liveAccounts);
+    return distinctAccounts > Math.max(minAccounts[k], fraction[k] * liveAccounts);
   }
 
   /** Keys held. */

@@ -130,4 +130,38 @@ class RarityTableTest {
     }
     assertEquals(0, lost, "shared cards evicted while single-use keys were kept");
   }
+
+  private static RarityTable table(int maxKeys) {
+    int[] minAccounts = new int[LinkKey.values().length];
+    double[] fraction = new double[LinkKey.values().length];
+    java.util.Arrays.fill(minAccounts, 3);
+    java.util.Arrays.fill(fraction, 0.01);
+    return new RarityTable(minAccounts, fraction, maxKeys);
+  }
+
+  @Test
+  void observeCommon_anyStream_equalsObserveThenCommon() {
+    for (int maxKeys : new int[] {64, 700, 100_000}) {
+      RarityTable one = table(maxKeys);
+      RarityTable two = table(maxKeys);
+      java.util.SplittableRandom r = new java.util.SplittableRandom(maxKeys);
+      int common = 0;
+      for (int i = 0; i < 50_000; i++) {
+        // a few popular keys among many rare ones, some absent (0), and a growing population
+        long key = r.nextInt(10) == 0 ? 1 + r.nextInt(5) : r.nextInt(50) == 0 ? 0 : r.nextLong();
+        long account = 1 + r.nextInt(2_000);
+        long ts = i * 1_000L - r.nextInt(5_000);
+        double live = 100 + i / 10.0;
+        one.observe(LinkKey.TEMPLATE, key, account, ts);
+        boolean expected = key != 0 && one.common(LinkKey.TEMPLATE, key, live);
+        boolean actual = two.observeCommon(LinkKey.TEMPLATE, key, account, ts, live);
+        assertEquals(expected, actual, "maxKeys " + maxKeys + " step " + i);
+        common += actual ? 1 : 0;
+      }
+      assertEquals(one.keys(), two.keys());
+      assertEquals(one.evictedKeys(), two.evictedKeys());
+      assertTrue(common > 0, "some keys must turn common");
+    }
+    assertFalse(table(64).observeCommon(LinkKey.TEMPLATE, 0, 1, 0, 10));
+  }
 }
