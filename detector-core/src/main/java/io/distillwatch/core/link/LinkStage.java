@@ -4,9 +4,7 @@ import io.distillwatch.core.sketch.HyperLogLog;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The detector's link stage: per link key (a payment instrument, a template-set band, an IP, ...),
@@ -25,24 +23,13 @@ public final class LinkStage {
   private final int[] minAccounts;
   private final double[] fraction;
   private final int maxKeys;
-  private final LinkedHashMap<Long, LinkKeyState> keys;
+  private final KeyMap keys = new KeyMap();
   private long evictedKeys;
 
   LinkStage(int[] minAccounts, double[] fraction, int maxKeys) {
     this.minAccounts = minAccounts.clone();
     this.fraction = fraction.clone();
     this.maxKeys = maxKeys;
-    this.keys =
-        new LinkedHashMap<>(1024, 0.75f, true) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<Long, LinkKeyState> eldest) {
-            if (size() > LinkStage.this.maxKeys) {
-              evictedKeys++;
-              return true;
-            }
-            return false;
-          }
-        };
   }
 
   /** Distinct accounts above which a key of this kind links nobody. */
@@ -92,11 +79,19 @@ public final class LinkStage {
       out.add(m);
       return;
     }
-    Long key = m.route();
+    long key = m.route();
     LinkKeyState before = keys.get(key);
     LinkKeyState after = process(before, m, out);
     if (after != before) {
-      keys.put(key, after);
+      put(key, after);
+    }
+  }
+
+  /** Maps a key; a new key beyond {@code maxKeys} drops the least recently used one. */
+  private void put(long key, LinkKeyState state) {
+    if (keys.put(key, state) && keys.size() > maxKeys) {
+      keys.removeEldest();
+      evictedKeys++;
     }
   }
 
@@ -117,9 +112,9 @@ public final class LinkStage {
   public void writeTo(DataOutput out) throws IOException {
     out.writeLong(evictedKeys);
     out.writeInt(keys.size());
-    for (Map.Entry<Long, LinkKeyState> e : keys.entrySet()) {
-      out.writeLong(e.getKey());
-      e.getValue().writeTo(out);
+    for (int slot = keys.eldest(); slot != KeyMap.NONE; slot = keys.newer(slot)) {
+      out.writeLong(keys.key(slot));
+      keys.state(slot).writeTo(out);
     }
   }
 
@@ -132,8 +127,207 @@ public final class LinkStage {
     }
     keys.clear();
     for (int i = 0; i < n; i++) {
-      keys.put(in.readLong(), LinkKeyState.readFrom(in));
+      put(in.readLong(), LinkKeyState.readFrom(in));
     }
     evictedKeys = evicted;
+  }
+
+  /**
+   * The key map: link-key routes (never 0) to their states, in access order (least recently used
+   * first), as a {@code LinkedHashMap<Long, LinkKeyState>} in access order would keep them, but
+   * without boxing a key per lookup or allocating an entry per key: open addressing with linear
+   * probing over parallel arrays (power-of-two capacity, at most half full), the access order a
+   * doubly linked list of slot indices. Removal shifts later entries of the probe run back, so no
+   * tombstones build up; a moved entry takes its list links along.
+   */
+  static final class KeyMap {
+    static final int NONE = -1;
+
+    private long[] keys;
+    private LinkKeyState[] states;
+    private int[] older;
+    private int[] newer;
+    private int eldest = NONE;
+    private int newest = NONE;
+    private int mask;
+    private int size;
+
+    KeyMap() {
+      allocate(1024);
+    }
+
+    private void allocate(int capacity) {
+      keys = new long[capacity];
+      states = new LinkKeyState[capacity];
+      older = new int[capacity];
+      newer = new int[capacity];
+      mask = capacity - 1;
+      eldest = NONE;
+      newest = NONE;
+      size = 0;
+    }
+
+    int size() {
+      return size;
+    }
+
+    /** The key's state, made the most recently used; null if absent. */
+    LinkKeyState get(long key) {
+      int slot = find(key);
+      if (slot == NONE) {
+        return null;
+      }
+      if (slot != newest) {
+        unlink(slot);
+        linkNewest(slot);
+      }
+      return states[slot];
+    }
+
+    /**
+     * Maps a key to a state, as the most recently used; returns whether the key was new (as
+     * LinkedHashMap does, a key already mapped gets the new state and moves to the newest end).
+     */
+    boolean put(long key, LinkKeyState state) {
+      int i = home(key);
+      while (keys[i] != 0) {
+        if (keys[i] == key) {
+          states[i] = state;
+          if (i != newest) {
+            unlink(i);
+            linkNewest(i);
+          }
+          return false;
+        }
+        i = (i + 1) & mask;
+      }
+      keys[i] = key;
+      states[i] = state;
+      linkNewest(i);
+      size++;
+      if (2 * size > keys.length) {
+        grow();
+      }
+      return true;
+    }
+
+    /** Removes the least recently used key. */
+    void removeEldest() {
+      int i = eldest;
+      unlink(i);
+      size--;
+      // Shift back the entries of the probe run after i whose home is not in (i, j].
+      int j = i;
+      while (true) {
+        j = (j + 1) & mask;
+        long k = keys[j];
+        if (k == 0) {
+          break;
+        }
+        int h = home(k);
+        boolean stays = i <= j ? i < h && h <= j : i < h || h <= j;
+        if (!stays) {
+          move(j, i);
+          i = j;
+        }
+      }
+      keys[i] = 0;
+      states[i] = null;
+    }
+
+    void clear() {
+      allocate(1024);
+    }
+
+    int eldest() {
+      return eldest;
+    }
+
+    /** The slot used next after {@code slot}, {@link #NONE} after the most recent. */
+    int newer(int slot) {
+      return newer[slot];
+    }
+
+    long key(int slot) {
+      return keys[slot];
+    }
+
+    LinkKeyState state(int slot) {
+      return states[slot];
+    }
+
+    private int home(long key) {
+      return (int) (key ^ (key >>> 32)) & mask;
+    }
+
+    private int find(long key) {
+      long[] k = keys;
+      int i = home(key);
+      long here;
+      while ((here = k[i]) != 0) {
+        if (here == key) {
+          return i;
+        }
+        i = (i + 1) & mask;
+      }
+      return NONE;
+    }
+
+    private void unlink(int slot) {
+      int o = older[slot];
+      int n = newer[slot];
+      if (o == NONE) {
+        eldest = n;
+      } else {
+        newer[o] = n;
+      }
+      if (n == NONE) {
+        newest = o;
+      } else {
+        older[n] = o;
+      }
+    }
+
+    private void linkNewest(int slot) {
+      older[slot] = newest;
+      newer[slot] = NONE;
+      if (newest == NONE) {
+        eldest = slot;
+      } else {
+        newer[newest] = slot;
+      }
+      newest = slot;
+    }
+
+    /** Moves the entry at {@code from} to the empty slot {@code to}, keeping its place in order. */
+    private void move(int from, int to) {
+      keys[to] = keys[from];
+      states[to] = states[from];
+      int o = older[from];
+      int n = newer[from];
+      older[to] = o;
+      newer[to] = n;
+      if (o == NONE) {
+        eldest = to;
+      } else {
+        newer[o] = to;
+      }
+      if (n == NONE) {
+        newest = to;
+      } else {
+        older[n] = to;
+      }
+    }
+
+    private void grow() {
+      long[] oldKeys = keys;
+      LinkKeyState[] oldStates = states;
+      int[] oldNewer = newer;
+      int first = eldest;
+      allocate(oldKeys.length * 2);
+      for (int s = first; s != NONE; s = oldNewer[s]) {
+        put(oldKeys[s], oldStates[s]);
+      }
+    }
   }
 }
