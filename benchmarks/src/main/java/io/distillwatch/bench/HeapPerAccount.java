@@ -32,9 +32,9 @@ import java.util.Locale;
  *       state for every account it has heard of (every account: its first exchange is evaluated):
  *       the primitive index entry, the account id string, its alert band, flag time, flags and
  *       threshold bin, and the linker's per-index arrays. The accounts here are fed within a few
- *       hours, so none is past the horizon and this figure is that retained state; once the
- *       horizon passes, lone accounts are released and their indices reused ({@code
- *       BoundedMemoryTest} measures that).
+ *       hours, so none is past the horizon and this figure is that retained state; once the horizon
+ *       passes, lone accounts are released and their indices reused ({@code BoundedMemoryTest}
+ *       measures that).
  * </ol>
  *
  * <p>Run (the 1M-account case needs a few GB of heap):
