@@ -72,6 +72,9 @@ final class BadInputCorpus {
         "escaped null in account_id",
         s("{\"timestamp\":" + TS + ",\"account_id\":\"acct-\\u0000\"}"));
     k.put(
+        "escaped unpaired surrogate in account_id",
+        s("{\"timestamp\":" + TS + ",\"account_id\":\"acct-\\ud800\"}"));
+    k.put(
         "carriage return in a value",
         s("{\"timestamp\":" + TS + ",\"account_id\":\"acct-\rsplit\"}"));
     k.put("control byte", cat(s("{\"timestamp\":" + TS + ","), b(0x01), s(OK + "}")));

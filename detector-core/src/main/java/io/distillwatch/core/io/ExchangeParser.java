@@ -431,6 +431,23 @@ public final class ExchangeParser {
             RejectReason.IMPOSSIBLE_VALUE,
             field + " contains a control character (" + String.format("U+%04X", (int) c) + ")");
       }
+      if (Character.isSurrogate(c)) {
+        // An escaped surrogate (a JSON escape such as \\uD800) is valid JSON but not text unless
+        // it is half of a pair; kept, it would reach alerts as text UTF-8 cannot carry: a writer
+        // fails on it or puts '?' in its place, naming another account.
+        if (Character.isHighSurrogate(c)
+            && i + 1 < s.length()
+            && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++;
+        } else {
+          throw new Problem(
+              RejectReason.IMPOSSIBLE_VALUE,
+              field
+                  + " contains an unpaired surrogate ("
+                  + String.format("\\u%04X", (int) c)
+                  + "), which is not text");
+        }
+      }
     }
     return s;
   }

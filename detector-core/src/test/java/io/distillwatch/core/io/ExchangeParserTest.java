@@ -145,6 +145,40 @@ class ExchangeParserTest {
   }
 
   @Test
+  void parse_escapedUnpairedSurrogate_rejectedNamingTheField() {
+    String[] lone = {"\\ud800", "a\\udc00b", "\\ud83d\\u0041", "x\\ud83d"};
+    for (String esc : lone) {
+      for (String field : new String[] {"account_id", "model", "user_agent"}) {
+        String line =
+            "{\"timestamp\":"
+                + T
+                + ",\""
+                + field
+                + "\":\""
+                + esc
+                + "\""
+                + (field.equals("account_id") ? "" : ",\"account_id\":\"a\"")
+                + "}";
+        for (ParseResult r : bothForms(line)) {
+          assertEquals(RejectReason.IMPOSSIBLE_VALUE, r.rejection().reason(), line);
+          assertTrue(r.rejection().message().contains(field), r.rejection().message());
+          assertTrue(r.rejection().message().contains("unpaired surrogate"), line);
+        }
+      }
+    }
+    // An escaped pair is one supplementary character, and accepted.
+    for (ParseResult r :
+        bothForms("{\"timestamp\":" + T + ",\"account_id\":\"a\\ud83d\\ude00\"}")) {
+      assertEquals("a\ud83d\ude00", r.exchange().accountId());
+    }
+  }
+
+  private static List<ParseResult> bothForms(String line) {
+    byte[] b = line.getBytes(StandardCharsets.UTF_8);
+    return List.of(parser().parse(line), parser().parse(b, 0, b.length));
+  }
+
+  @Test
   void parse_unpairedSurrogateInString_malformed() {
     ParseResult r = parser().parse(OK + ",\"model\":\"\uD800\"}");
     assertEquals(RejectReason.MALFORMED_JSON, r.rejection().reason());
