@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -22,13 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class KafkaExactlyOnceITCase {
   @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
-  @RegisterExtension
-  static final MiniClusterExtension FLINK =
-      new MiniClusterExtension(
-          new MiniClusterResourceConfiguration.Builder()
-              .setNumberTaskManagers(1)
-              .setNumberSlotsPerTaskManager(2)
-              .build());
+  @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.twoSlots();
 
   @Test
   void kafkaToKafka_exactlyOnce_readCommittedAlertsEqualCoreReplay() throws Exception {

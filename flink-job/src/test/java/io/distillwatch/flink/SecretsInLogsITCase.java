@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -21,13 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SecretsInLogsITCase {
   @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
-  @RegisterExtension
-  static final MiniClusterExtension FLINK =
-      new MiniClusterExtension(
-          new MiniClusterResourceConfiguration.Builder()
-              .setNumberTaskManagers(1)
-              .setNumberSlotsPerTaskManager(2)
-              .build());
+  @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.twoSlots();
 
   private static final String PASSWORD = "pw-7c41d9e0-never-log-me";
   private static final String MARKER = "marker-5b0f2a-raw-line-never-log-me";
