@@ -1,5 +1,6 @@
 package io.distillwatch.flink.bench;
 
+import io.distillwatch.flink.source.LineIteratorSource;
 import io.distillwatch.flink.stage.RawLine;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -8,13 +9,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.flink.api.connector.source.Boundedness;
-import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.api.connector.source.SourceReader;
-import org.apache.flink.api.connector.source.SourceReaderContext;
-import org.apache.flink.api.connector.source.SplitEnumerator;
-import org.apache.flink.api.connector.source.SplitEnumeratorContext;
-import org.apache.flink.api.connector.source.lib.util.IteratorSourceEnumerator;
-import org.apache.flink.api.connector.source.lib.util.IteratorSourceReader;
 import org.apache.flink.api.connector.source.lib.util.IteratorSourceSplit;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
@@ -25,8 +19,7 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * partition, each in trace order; optionally at a steady total rate, recording when each line left
  * the source (for event-to-alert latency).
  */
-final class BenchSource
-    implements Source<RawLine, BenchSource.Split, Collection<BenchSource.Split>> {
+final class BenchSource extends LineIteratorSource<BenchSource.Split, BenchSource.Lines> {
   private static final long serialVersionUID = 1L;
 
   private final int partitions;
@@ -36,34 +29,18 @@ final class BenchSource
    * @param ratePerSecond total lines per second over all partitions, or 0 for as fast as possible
    */
   BenchSource(int partitions, double ratePerSecond) {
+    super(Boundedness.BOUNDED);
     this.partitions = partitions;
     this.ratePerSecond = ratePerSecond;
   }
 
   @Override
-  public Boundedness getBoundedness() {
-    return Boundedness.BOUNDED;
-  }
-
-  @Override
-  public SourceReader<RawLine, Split> createReader(SourceReaderContext context) {
-    return new IteratorSourceReader<>(context);
-  }
-
-  @Override
-  public SplitEnumerator<Split, Collection<Split>> createEnumerator(
-      SplitEnumeratorContext<Split> context) {
+  protected List<Split> initialSplits() {
     List<Split> splits = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       splits.add(new Split(p, 0, ratePerSecond / partitions));
     }
-    return new IteratorSourceEnumerator<>(context, splits);
-  }
-
-  @Override
-  public SplitEnumerator<Split, Collection<Split>> restoreEnumerator(
-      SplitEnumeratorContext<Split> context, Collection<Split> checkpoint) {
-    return new IteratorSourceEnumerator<>(context, checkpoint);
+    return splits;
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.distillwatch.flink.bench;
 
 import io.distillwatch.core.io.Exchange;
 import io.distillwatch.core.io.ExchangeJson;
+import io.distillwatch.flink.source.LineIteratorSource;
 import io.distillwatch.flink.source.ScenarioSpec;
 import io.distillwatch.flink.stage.RawLine;
 import java.io.IOException;
@@ -11,13 +12,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.flink.api.connector.source.Boundedness;
-import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.api.connector.source.SourceReader;
-import org.apache.flink.api.connector.source.SourceReaderContext;
-import org.apache.flink.api.connector.source.SplitEnumerator;
-import org.apache.flink.api.connector.source.SplitEnumeratorContext;
-import org.apache.flink.api.connector.source.lib.util.IteratorSourceEnumerator;
-import org.apache.flink.api.connector.source.lib.util.IteratorSourceReader;
 import org.apache.flink.api.connector.source.lib.util.IteratorSourceSplit;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
@@ -31,7 +25,7 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  *
  * <p>One split, local runs only: {@link #EMITTED} and the start time are in this JVM.
  */
-final class SoakSource implements Source<RawLine, SoakSource.Split, Collection<SoakSource.Split>> {
+final class SoakSource extends LineIteratorSource<SoakSource.Split, SoakSource.Lines> {
   private static final long serialVersionUID = 1L;
 
   /** Lines emitted so far in this JVM's soak. */
@@ -47,30 +41,14 @@ final class SoakSource implements Source<RawLine, SoakSource.Split, Collection<S
   private final double rate;
 
   SoakSource(ScenarioSpec spec, double rate) {
+    super(Boundedness.CONTINUOUS_UNBOUNDED);
     this.spec = spec;
     this.rate = rate;
   }
 
   @Override
-  public Boundedness getBoundedness() {
-    return Boundedness.CONTINUOUS_UNBOUNDED;
-  }
-
-  @Override
-  public SourceReader<RawLine, Split> createReader(SourceReaderContext context) {
-    return new IteratorSourceReader<>(context);
-  }
-
-  @Override
-  public SplitEnumerator<Split, Collection<Split>> createEnumerator(
-      SplitEnumeratorContext<Split> context) {
-    return new IteratorSourceEnumerator<>(context, List.of(new Split(spec, rate, 0)));
-  }
-
-  @Override
-  public SplitEnumerator<Split, Collection<Split>> restoreEnumerator(
-      SplitEnumeratorContext<Split> context, Collection<Split> checkpoint) {
-    return new IteratorSourceEnumerator<>(context, checkpoint);
+  protected List<Split> initialSplits() {
+    return List.of(new Split(spec, rate, 0));
   }
 
   @Override

@@ -1,19 +1,11 @@
 package io.distillwatch.flink.source;
 
-import io.distillwatch.flink.stage.RawLine;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import org.apache.flink.api.connector.source.Boundedness;
-import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.api.connector.source.SourceReader;
-import org.apache.flink.api.connector.source.SourceReaderContext;
-import org.apache.flink.api.connector.source.SplitEnumerator;
-import org.apache.flink.api.connector.source.SplitEnumeratorContext;
-import org.apache.flink.api.connector.source.lib.util.IteratorSourceEnumerator;
-import org.apache.flink.api.connector.source.lib.util.IteratorSourceReader;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -24,35 +16,19 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * go idle; run it at parallelism 1.
  */
 public final class ScenarioSource
-    implements Source<RawLine, ScenarioSplit, Collection<ScenarioSplit>> {
+    extends LineIteratorSource<ScenarioSplit, ScenarioSplit.PositionedIterator> {
   private static final long serialVersionUID = 1L;
 
   private final ScenarioSpec spec;
 
   public ScenarioSource(ScenarioSpec spec) {
+    super(Boundedness.BOUNDED);
     this.spec = spec;
   }
 
   @Override
-  public Boundedness getBoundedness() {
-    return Boundedness.BOUNDED;
-  }
-
-  @Override
-  public SourceReader<RawLine, ScenarioSplit> createReader(SourceReaderContext context) {
-    return new IteratorSourceReader<>(context);
-  }
-
-  @Override
-  public SplitEnumerator<ScenarioSplit, Collection<ScenarioSplit>> createEnumerator(
-      SplitEnumeratorContext<ScenarioSplit> context) {
-    return new IteratorSourceEnumerator<>(context, List.of(new ScenarioSplit(spec, 0)));
-  }
-
-  @Override
-  public SplitEnumerator<ScenarioSplit, Collection<ScenarioSplit>> restoreEnumerator(
-      SplitEnumeratorContext<ScenarioSplit> context, Collection<ScenarioSplit> checkpoint) {
-    return new IteratorSourceEnumerator<>(context, checkpoint);
+  protected List<ScenarioSplit> initialSplits() {
+    return List.of(new ScenarioSplit(spec, 0));
   }
 
   @Override
