@@ -1,6 +1,7 @@
 package io.distillwatch.flink;
 
 import io.distillwatch.core.alert.Alert;
+import io.distillwatch.core.alert.AlertJson;
 import io.distillwatch.core.io.Exchange;
 import io.distillwatch.examples.generate.ScenarioPresets;
 import io.distillwatch.examples.generate.TraceGenerator;
@@ -8,6 +9,7 @@ import io.distillwatch.examples.replay.Evaluation;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,10 +21,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.CloseableIterator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -64,21 +66,39 @@ public final class RunJobCommand implements Callable<Integer> {
     boolean builtIn = options.input == null && options.inputTopic == null;
     DetectionJob.Streams streams = DetectionJob.build(env, options, alertParts, rejectedParts);
 
-    List<Alert> alerts = new ArrayList<>();
-    long started = System.nanoTime();
-    JobExecutionResult result;
+    // The evaluation of the built-in scenario needs the alerts in this JVM; they still go to the
+    // chosen sink too. A second file sink, not collect(): the collect sink's fetcher polls the job
+    // and, when the local cluster has shut down first, warns that data might be lost. Part files
+    // are committed by the final checkpoint, so what is read back is exactly what was emitted.
+    Path evaluationParts = null;
     if (builtIn) {
-      // The evaluation needs the alerts in this JVM; they still go to the chosen sink too.
-      try (CloseableIterator<Alert> it = streams.alerts().collectAsync()) {
-        var client = env.executeAsync("distillwatch-detection");
-        it.forEachRemaining(alerts::add);
-        result = client.getJobExecutionResult().get();
-      }
-    } else {
-      result = env.execute("distillwatch-detection");
+      evaluationParts = Files.createTempDirectory("distillwatch-evaluation-");
+      streams
+          .alerts()
+          .map(AlertJson::toJson, Types.STRING)
+          .name("evaluation-json")
+          .uid("evaluation-json")
+          .setParallelism(1)
+          .sinkTo(DetectionJob.fileSink(evaluationParts.toString()))
+          .name("evaluation")
+          .uid("evaluation-sink")
+          .setParallelism(1);
     }
+    long started = System.nanoTime();
+    JobExecutionResult result = env.execute("distillwatch-detection");
     double seconds = (System.nanoTime() - started) / 1e9;
     deleteTree(checkpoints);
+    List<Alert> alerts = new ArrayList<>();
+    if (evaluationParts != null) {
+      Path merged = evaluationParts.resolve(".merged.jsonl");
+      mergeParts(evaluationParts, merged, false);
+      for (String line : Files.readAllLines(merged, StandardCharsets.UTF_8)) {
+        if (!line.isBlank()) {
+          alerts.add(AlertJson.parse(line));
+        }
+      }
+      deleteTree(evaluationParts);
+    }
     if (alertParts != null) {
       mergeParts(alertParts, options.alerts);
     }
@@ -156,6 +176,10 @@ public final class RunJobCommand implements Callable<Integer> {
    * then part counter (so one writer's order is kept), then deletes the folder.
    */
   static void mergeParts(Path folder, Path file) throws IOException {
+    mergeParts(folder, file, true);
+  }
+
+  private static void mergeParts(Path folder, Path file, boolean deleteFolder) throws IOException {
     List<Path> parts;
     try (Stream<Path> files = Files.list(folder)) {
       parts =
@@ -169,7 +193,9 @@ public final class RunJobCommand implements Callable<Integer> {
         Files.copy(p, out);
       }
     }
-    deleteTree(folder);
+    if (deleteFolder) {
+      deleteTree(folder);
+    }
   }
 
   /** Deletes a folder and what it holds, best effort: Flink may still be discarding files. */
