@@ -130,7 +130,6 @@ class EvasionStudyTest {
     assertTrue(
         full.outputTokensPerExchange() <= 0.5 * base.outputTokensPerExchange(),
         "hiding content costs harvest: " + full.outputTokensPerExchange());
-    assertTrue(full.campaign().recall() >= 0 && full.campaign().recall() <= 1);
     assertTrue(full.campaign().recall() <= base.campaign().recall() + 0.05);
   }
 }
