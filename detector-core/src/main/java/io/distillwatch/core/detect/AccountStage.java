@@ -470,7 +470,9 @@ public final class AccountStage {
     List<String> reasons = new ArrayList<>(4);
     for (int k = 0; k < Math.min(4, strongest.size()); k++) {
       int i = strongest.get(k);
-      if (tails[i] < 0.05) {
+      // An alert always says why: when the evidence is many moderate tails and none is below 5%,
+      // the strongest one is still named, with its share of accounts.
+      if (tails[i] < 0.05 || reasons.isEmpty()) {
         reasons.add(SignalText.reason(SIGNALS[i], values[i], tails[i], p));
       }
     }
