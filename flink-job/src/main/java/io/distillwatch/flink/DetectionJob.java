@@ -15,11 +15,11 @@ import io.distillwatch.flink.source.ScenarioSpec;
 import io.distillwatch.flink.stage.JsonLinesFormat;
 import io.distillwatch.flink.stage.ParseExchanges;
 import io.distillwatch.flink.stage.RawLine;
+import io.distillwatch.flink.stage.SourceWatermarks;
 import io.distillwatch.flink.types.JobTypes;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -53,12 +53,13 @@ import picocli.CommandLine;
 
 /**
  * The detection job: JSON lines in (the built-in synthetic scenario, a file or folder, or Kafka),
- * parsed, stamped with event time, then detector-core's three stages, each a Flink stage:
+ * stamped with event time and watermarked per split in the source, parsed, then detector-core's
+ * three stages, each a Flink stage:
  *
  * <pre>
- * source -> parse --(rejected)--------------------------------------------> dead letters
- *             |
- *         watermarks -> keyBy(account) AccountDetectFunction --(late)------> dead letters
+ * source (watermarks per split) -> parse --(rejected)----------------------> dead letters
+ *                                    |
+ *                  keyBy(account) AccountDetectFunction --(late)-----------> dead letters
  *                          | stage messages
  *                       keyBy(route) LinkDetectFunction
  *                          | stage messages
@@ -139,14 +140,20 @@ public final class DetectionJob {
   }
 
   /**
-   * Source, parsing and event time: the part every variant of the job shares, the benchmark's
-   * trivial job included.
+   * Source, event time and parsing: the part every variant of the job shares, the benchmark's
+   * trivial job included. The source gets the watermark strategy ({@link SourceWatermarks}), so
+   * watermarks are generated per split (per Kafka partition) and idle splits are left out; the
+   * parse stage, chained to the source, passes each exchange on with the timestamp it was given.
    */
   public static <T> Parsed parse(
       StreamExecutionEnvironment env, Input<T> input, Duration outOfOrderness, Duration idleness) {
     int sourceParallelism = input.parallelism();
     var lines =
-        env.fromSource(input.source(), WatermarkStrategy.noWatermarks(), "lines", input.type());
+        env.fromSource(
+            input.source(),
+            SourceWatermarks.of(input.parser(), outOfOrderness, idleness),
+            "lines",
+            input.type());
     if (sourceParallelism > 0) {
       lines.setParallelism(sourceParallelism);
     }
@@ -156,23 +163,10 @@ public final class DetectionJob {
     if (sourceParallelism > 0) {
       parsed.setParallelism(sourceParallelism); // chained to the source, no shuffle before keyBy
     }
-    // Timestamps come from the parsed exchange, so watermarks are assigned after parsing; idle
-    // subtasks (a single-split source, quiet Kafka partitions) must not hold the watermark back.
-    SingleOutputStreamOperator<Exchange> stamped =
-        parsed
-            .assignTimestampsAndWatermarks(
-                WatermarkStrategy.<Exchange>forBoundedOutOfOrderness(outOfOrderness)
-                    .withTimestampAssigner((e, previous) -> e.timestamp())
-                    .withIdleness(idleness))
-            .name("watermarks")
-            .uid("watermarks");
-    if (sourceParallelism > 0) {
-      stamped.setParallelism(sourceParallelism);
-    }
-    return new Parsed(stamped, parsed.getSideOutput(ParseExchanges.DEAD_LETTERS));
+    return new Parsed(parsed, parsed.getSideOutput(ParseExchanges.DEAD_LETTERS));
   }
 
-  /** Wires source, parsing, watermarks and the three detection stages onto {@code env}. */
+  /** Wires source, event time, parsing and the three detection stages onto {@code env}. */
   public static <T, P, M, L> Streams detect(
       StreamExecutionEnvironment env,
       Input<T> input,

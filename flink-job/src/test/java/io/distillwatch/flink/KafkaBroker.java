@@ -87,6 +87,17 @@ final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
+  /** Sends the lines to one partition of the topic, in order, and waits until all are written. */
+  void produce(String topic, int partition, List<String> lines) {
+    Properties pp = new Properties();
+    pp.put("bootstrap.servers", bootstrapServers());
+    try (var producer = new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer())) {
+      for (String line : lines) {
+        producer.send(new ProducerRecord<>(topic, partition, null, line));
+      }
+    }
+  }
+
   /**
    * Every committed record of the topic, read with {@code read_committed} up to the end offsets
    * (the last stable offsets) current when reading starts: no guessing from an idle wait, which
@@ -142,9 +153,14 @@ final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
 
   /** The offset the consumer group committed for partition 0 of the topic, or -1. */
   long committedOffset(String group, String topic) throws Exception {
+    return committedOffset(group, topic, 0);
+  }
+
+  /** The offset the consumer group committed for a partition of the topic, or -1. */
+  long committedOffset(String group, String topic, int partition) throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
       var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-      var committed = offsets.get(new TopicPartition(topic, 0));
+      var committed = offsets.get(new TopicPartition(topic, partition));
       return committed == null ? -1 : committed.offset();
     }
   }

@@ -27,9 +27,10 @@ class KafkaExactlyOnceITCase {
   void kafkaToKafka_exactlyOnce_readCommittedAlertsEqualCoreReplay() throws Exception {
     SmallTrace trace = SmallTrace.get();
     // Exactly one partition: the job then reads the file's order, the order the replay reads.
-    // With two, unkeyed batches land on both and one source subtask interleaves them by fetch:
-    // records jump back in time past the 60 s bound and are rejected as late (measured: 3 and 184
-    // alerts instead of 35 in two runs).
+    // With two, unkeyed batches land on both and one source subtask interleaves them by fetch, so
+    // the detector sees another order than the replay. (Before watermarks were per partition,
+    // records also jumped back in time past the 60 s bound and were rejected as late: measured 3
+    // and 184 alerts instead of 35 in two runs.)
     KAFKA.createTopic("exchanges", 1);
     assertEquals(1, KAFKA.partitions("exchanges"), "the parity test needs one input partition");
     KAFKA.createTopic("alerts", 1);
