@@ -1,6 +1,5 @@
 package io.distillwatch.core.detect;
 
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 
@@ -31,17 +30,21 @@ import java.util.NoSuchElementException;
 final class ProfileMap {
   private static final int NONE = -1;
   private static final int MIN_ENTRIES = 16;
+  private static final long LOW = 0xFFFF_FFFFL;
 
-  /** Pairs (hash, entry index) by slot; hash 0 marks an empty slot (account hashes are never 0). */
-  private long[] table;
+  /** Entry index + 1 by slot; 0 marks an empty slot. */
+  private int[] table;
 
   private int mask;
 
   /** Profiles by entry index; null for a free entry. */
   private AccountProfile[] values;
 
-  /** Access list by entry index: links[2e] = previous (older), links[2e + 1] = next (younger). */
-  private int[] links;
+  /**
+   * By entry index e: entries[2e] = the account hash; entries[2e + 1] = the access-list links,
+   * previous (older) entry in the high int, next (younger) in the low int, {@link #NONE} for none.
+   */
+  private long[] entries;
 
   private int head = NONE;
   private int tail = NONE;
@@ -59,12 +62,14 @@ final class ProfileMap {
   }
 
   ProfileMap(int expected) {
-    int entries = Math.max(MIN_ENTRIES, Integer.highestOneBit(Math.max(1, expected - 1)) << 1);
-    values = new AccountProfile[entries];
-    links = new int[2 * entries];
-    int slots = 2 * entries;
-    table = new long[2 * slots];
-    mask = slots - 1;
+    allocate(Math.max(MIN_ENTRIES, Integer.highestOneBit(Math.max(1, expected - 1)) << 1));
+  }
+
+  private void allocate(int capacity) {
+    values = new AccountProfile[capacity];
+    entries = new long[2 * capacity];
+    table = new int[2 * capacity];
+    mask = table.length - 1;
   }
 
   /** Live profiles. */
@@ -97,11 +102,12 @@ final class ProfileMap {
       moveToTail(e);
       return old;
     }
-    if (size >= values.length) {
+    if (size == values.length) {
       grow();
     }
     e = newEntry();
     values[e] = p;
+    entries[2 * e] = p.accountHash;
     insertSlot(p.accountHash, e);
     linkLast(e);
     size++;
@@ -138,7 +144,7 @@ final class ProfileMap {
               throw new NoSuchElementException();
             }
             AccountProfile p = values[next];
-            next = links[2 * next + 1];
+            next = nextOf(next);
             return p;
           }
         };
@@ -147,15 +153,14 @@ final class ProfileMap {
   // ---------------------------------------------------------------------------------------------
 
   private int find(String accountId, long hash) {
-    long[] t = table;
+    int[] t = table;
     int m = mask;
     for (int s = (int) hash & m; ; s = (s + 1) & m) {
-      long h = t[2 * s];
-      if (h == 0) {
+      int e = t[s] - 1;
+      if (e == NONE) {
         return NONE;
       }
-      if (h == hash) {
-        int e = (int) t[2 * s + 1];
+      if (entries[2 * e] == hash) {
         String id = values[e].accountId;
         if (id == accountId || id.equals(accountId)) {
           return e;
@@ -165,28 +170,27 @@ final class ProfileMap {
   }
 
   private void insertSlot(long hash, int e) {
-    long[] t = table;
+    int[] t = table;
     int s = (int) hash & mask;
-    while (t[2 * s] != 0) {
+    while (t[s] != 0) {
       s = (s + 1) & mask;
     }
-    t[2 * s] = hash;
-    t[2 * s + 1] = e;
+    t[s] = e + 1;
   }
 
   private void remove(int e) {
-    AccountProfile p = values[e];
-    deleteSlot(slotOf(p.accountHash, e));
+    deleteSlot(slotOf(e));
     unlink(e);
     values[e] = null;
-    links[2 * e + 1] = free;
+    entries[2 * e] = 0;
+    setLinks(e, NONE, free);
     free = e;
     size--;
   }
 
-  private int slotOf(long hash, int e) {
-    for (int s = (int) hash & mask; ; s = (s + 1) & mask) {
-      if (table[2 * s] == hash && table[2 * s + 1] == e) {
+  private int slotOf(int e) {
+    for (int s = (int) entries[2 * e] & mask; ; s = (s + 1) & mask) {
+      if (table[s] == e + 1) {
         return s;
       }
     }
@@ -194,60 +198,74 @@ final class ProfileMap {
 
   /** Empties slot {@code i} and shifts back the entries after it that may move (Knuth's R). */
   private void deleteSlot(int i) {
-    long[] t = table;
+    int[] t = table;
     int m = mask;
     int j = i;
     while (true) {
       j = (j + 1) & m;
-      long h = t[2 * j];
-      if (h == 0) {
+      int v = t[j];
+      if (v == 0) {
         break;
       }
-      int home = (int) h & m;
+      int home = (int) entries[2 * (v - 1)] & m;
       // The entry at j may move to the hole at i unless its home lies cyclically in (i, j].
       boolean stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
       if (!stays) {
-        t[2 * i] = h;
-        t[2 * i + 1] = t[2 * j + 1];
+        t[i] = v;
         i = j;
       }
     }
-    t[2 * i] = 0;
-    t[2 * i + 1] = 0;
+    t[i] = 0;
   }
 
   private int newEntry() {
     if (free != NONE) {
       int e = free;
-      free = links[2 * e + 1];
+      free = nextOf(e);
       return e;
     }
     return used++;
   }
 
+  private int nextOf(int e) {
+    return (int) entries[2 * e + 1];
+  }
+
+  private void setLinks(int e, int prev, int next) {
+    entries[2 * e + 1] = ((long) prev << 32) | (next & LOW);
+  }
+
+  private void setPrev(int e, int prev) {
+    entries[2 * e + 1] = ((long) prev << 32) | (entries[2 * e + 1] & LOW);
+  }
+
+  private void setNext(int e, int next) {
+    entries[2 * e + 1] = (entries[2 * e + 1] & ~LOW) | (next & LOW);
+  }
+
   private void linkLast(int e) {
-    links[2 * e] = tail;
-    links[2 * e + 1] = NONE;
+    setLinks(e, tail, NONE);
     if (tail == NONE) {
       head = e;
     } else {
-      links[2 * tail + 1] = e;
+      setNext(tail, e);
     }
     tail = e;
   }
 
   private void unlink(int e) {
-    int prev = links[2 * e];
-    int next = links[2 * e + 1];
+    long links = entries[2 * e + 1];
+    int prev = (int) (links >> 32);
+    int next = (int) links;
     if (prev == NONE) {
       head = next;
     } else {
-      links[2 * prev + 1] = next;
+      setNext(prev, next);
     }
     if (next == NONE) {
       tail = prev;
     } else {
-      links[2 * next] = prev;
+      setPrev(next, prev);
     }
   }
 
@@ -258,16 +276,18 @@ final class ProfileMap {
     }
   }
 
-  /** Doubles the entry arrays and the table (the free chain is empty: every entry is live). */
+  /**
+   * Doubles the arrays (every entry is live: the free chain is empty) and rehashes; entry indexes
+   * and the access list are kept.
+   */
   private void grow() {
-    int entries = values.length * 2;
-    values = Arrays.copyOf(values, entries);
-    links = Arrays.copyOf(links, 2 * entries);
-    int slots = 2 * entries;
-    table = new long[2 * slots];
-    mask = slots - 1;
-    for (int e = head; e != NONE; e = links[2 * e + 1]) {
-      insertSlot(values[e].accountHash, e);
+    AccountProfile[] oldValues = values;
+    long[] oldEntries = entries;
+    allocate(values.length * 2);
+    System.arraycopy(oldValues, 0, values, 0, oldValues.length);
+    System.arraycopy(oldEntries, 0, entries, 0, oldEntries.length);
+    for (int e = 0; e < used; e++) {
+      insertSlot(entries[2 * e], e);
     }
   }
 }
