@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.Set;
 import java.util.zip.CRC32C;
 
@@ -212,15 +211,13 @@ final class DetectorSnapshot {
       // The allowlist is the caller's configuration: re-apply it, as a new profile would have.
       p.allowlisted =
           config.allowlistedAccounts().contains(p.accountId) || allowedOrgs.contains(p.orgHash);
-      if (d.profiles.put(p.accountId, p) != null) {
+      if (d.profiles.put(p) != null) {
         throw corrupt(PROFILES, "profile '" + p.accountId + "' appears twice", null);
       }
     }
     // A lower cap than the original's applies now, least recently active first, as in observe().
-    Iterator<AccountProfile> eldest = d.profiles.values().iterator();
     while (d.profiles.size() > config.maxAccounts()) {
-      eldest.next();
-      eldest.remove();
+      d.profiles.removeEldest();
       evictedCap++;
     }
     d.evictedIdle = evictedIdle;

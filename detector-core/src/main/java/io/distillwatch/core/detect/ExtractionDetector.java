@@ -9,8 +9,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
@@ -42,7 +40,7 @@ import java.util.List;
 public final class ExtractionDetector {
   // State is package-private for DetectorSnapshot, which writes and reads all of it.
   final DetectorConfig config;
-  final LinkedHashMap<String, AccountProfile> profiles;
+  final ProfileMap profiles;
   final AccountStage accounts;
   final LinkStage links;
   final ClusterStage clusters;
@@ -60,7 +58,7 @@ public final class ExtractionDetector {
   ExtractionDetector(
       DetectorConfig config, AccountStage accounts, LinkStage links, ClusterStage clusters) {
     this.config = config;
-    this.profiles = new LinkedHashMap<>(1024, 0.75f, true);
+    this.profiles = new ProfileMap(1024);
     this.accounts = accounts;
     this.links = links;
     this.clusters = clusters;
@@ -105,7 +103,7 @@ public final class ExtractionDetector {
    */
   public List<Alert> observe(Exchange e) {
     String id = e.accountId();
-    AccountProfile p = profiles.get(id);
+    AccountProfile p = profiles.get(id, AccountProfile.hash(id));
     messages.clear();
     double live = profiles.size() + (p == null ? 1 : 0);
     AccountProfile q = accounts.observe(p, e, live, messages);
@@ -113,11 +111,9 @@ public final class ExtractionDetector {
       if (p != null) {
         evictedIdle++; // idle past the eviction time, not yet swept: it starts afresh
       }
-      profiles.put(id, q);
+      profiles.put(q);
       if (profiles.size() > config.maxAccounts()) {
-        Iterator<AccountProfile> eldest = profiles.values().iterator();
-        eldest.next();
-        eldest.remove();
+        profiles.removeEldest();
         evictedCap++;
       }
     }
@@ -144,13 +140,10 @@ public final class ExtractionDetector {
   /** Profiles are in access order, so the idle ones are at the head: O(evicted). */
   private void evictIdle() {
     long horizon = accounts.streamTime - config.idleEvictionMillis();
-    Iterator<AccountProfile> it = profiles.values().iterator();
-    while (it.hasNext()) {
-      AccountProfile p = it.next();
-      if (p.lastSeen >= horizon) {
-        break;
-      }
-      it.remove();
+    for (AccountProfile p = profiles.eldest();
+        p != null && p.lastSeen < horizon;
+        p = profiles.eldest()) {
+      profiles.removeEldest();
       evictedIdle++;
     }
   }
@@ -166,7 +159,8 @@ public final class ExtractionDetector {
    * Returns null for an unknown (or evicted) account.
    */
   public AccountExplanation explain(String accountId) {
-    AccountProfile p = profiles.get(accountId); // counts as activity for idle eviction
+    // counts as activity for idle eviction
+    AccountProfile p = profiles.get(accountId, AccountProfile.hash(accountId));
     if (p == null) {
       return null;
     }

@@ -164,4 +164,39 @@ class RarityTableTest {
     }
     assertFalse(table(64).observeCommon(LinkKey.TEMPLATE, 0, 1, 0, 10));
   }
+
+  /**
+   * The estimate cached in each cell is the key's HyperLogLog estimate: a table restored from its
+   * bytes (which recomputes every estimate from the HyperLogLogs) answers every key the same, after
+   * streams that grow the table and evict from it, and writes the same bytes again.
+   */
+  @Test
+  void distinctAccounts_afterGrowthAndEviction_equalsEstimateRecomputedOnRestore()
+      throws Exception {
+    for (int seed = 0; seed < SEEDS; seed++) {
+      java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+      int maxKeys = 700 + r.nextInt(5_000);
+      RarityTable table = table(maxKeys);
+      long[] used = new long[20_000];
+      for (int i = 0; i < used.length; i++) {
+        long key = r.nextInt(8) == 0 ? 1 + r.nextInt(20) : 1_000 + r.nextInt(maxKeys * 2);
+        used[i] = key;
+        table.observeCommon(LinkKey.TEMPLATE, key, account(r.nextInt(3_000)), i, 10_000);
+      }
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      table.writeTo(new java.io.DataOutputStream(bytes));
+      RarityTable restored = table(maxKeys);
+      restored.readFrom(
+          new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())));
+      for (long key : used) {
+        assertEquals(
+            table.distinctAccounts(LinkKey.TEMPLATE, key),
+            restored.distinctAccounts(LinkKey.TEMPLATE, key),
+            "seed " + seed + " key " + key);
+      }
+      java.io.ByteArrayOutputStream again = new java.io.ByteArrayOutputStream();
+      restored.writeTo(new java.io.DataOutputStream(again));
+      org.junit.jupiter.api.Assertions.assertArrayEquals(bytes.toByteArray(), again.toByteArray());
+    }
+  }
 }
