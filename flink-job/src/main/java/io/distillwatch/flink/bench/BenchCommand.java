@@ -9,7 +9,12 @@ import io.distillwatch.examples.generate.ScenarioPresets;
 import io.distillwatch.flink.DetectionJob;
 import io.distillwatch.flink.DetectorSettings;
 import io.distillwatch.flink.JobOptions;
+import io.distillwatch.flink.RunJobCommand;
+import io.distillwatch.flink.types.JobTypes;
 import java.io.PrintWriter;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -18,17 +23,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.accumulators.ListAccumulator;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.util.Collector;
 import picocli.CommandLine;
@@ -37,13 +40,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code distillwatch bench}: the detection job against a trivial job over the same in-memory input
- * in one run, on each state backend: same source, same parsing and event time, same {@code
+ * {@code distillwatch bench}: the detection job against a trivial job over the same input in one
+ * run, on each state backend: same source, same parsing and event time, same {@code
  * keyBy(account)}, then either the three detection stages or a per-key counter. Then event-to-alert
  * latency of the detection job at a steady input rate.
  *
  * <p>Throughput is records over the job's net runtime (deployment included, which a run of tens of
- * seconds amortises). The first job is a warm-up and is not reported.
+ * seconds amortises). The first two jobs, one trivial and one detection job, are a warm-up and are
+ * not reported.
  */
 @Command(
     name = "bench",
@@ -93,10 +97,20 @@ public final class BenchCommand implements Callable<Integer> {
           spec.commandLine(), "--records and --parallelism must be >= 1");
     }
     PrintWriter out = spec.commandLine().getOut();
+    Path dir = Files.createTempDirectory("distillwatch-bench-input-");
+    try {
+      bench(dir, out);
+    } finally {
+      RunJobCommand.deleteTree(dir);
+    }
+    out.flush();
+    return 0;
+  }
+
+  private void bench(Path dir, PrintWriter out) throws Exception {
     long t0 = System.nanoTime();
     BenchInput input =
-        BenchInput.generate(ScenarioPresets.builtIn().iterator(), records, parallelism);
-    BenchInput.current = input;
+        BenchInput.generate(ScenarioPresets.builtIn().iterator(), records, parallelism, dir);
     out.printf(
         Locale.ROOT,
         "input: %d exchanges of the built-in scenario in %d partitions, generated in %.1f s%n",
@@ -104,33 +118,31 @@ public final class BenchCommand implements Callable<Integer> {
         parallelism,
         (System.nanoTime() - t0) / 1e9);
     out.flush();
-    try {
-      run(JobOptions.StateBackend.hashmap, false, 0); // warm-up: JIT, class loading
-      for (JobOptions.StateBackend backend : backends) {
-        double trivial = throughput(run(backend, false, 0), input);
-        double detect = throughput(run(backend, true, 0), input);
-        out.printf(
-            Locale.ROOT,
-            "%s: detect=%.0f trivial=%.0f ratio=%.2f%n",
-            backend,
-            detect,
-            trivial,
-            detect / trivial);
-        out.flush();
-      }
-      if (latencyRate > 0) {
-        ProbeSink.ARRIVALS.clear();
-        run(JobOptions.StateBackend.hashmap, true, latencyRate);
-        out.println(latency(input, latencyRate));
-      }
-    } finally {
-      BenchInput.current = null;
+    // Warm-up of both jobs, so that neither is measured while the JIT compiles its code: on a
+    // two-core machine a cold detection job shares the cores with the compiler threads.
+    run(input, JobOptions.StateBackend.hashmap, false, 0);
+    run(input, JobOptions.StateBackend.hashmap, true, 0);
+    for (JobOptions.StateBackend backend : backends) {
+      double trivial = throughput(run(input, backend, false, 0), input);
+      double detect = throughput(run(input, backend, true, 0), input);
+      out.printf(
+          Locale.ROOT,
+          "%s: detect=%.0f trivial=%.0f ratio=%.2f%n",
+          backend,
+          detect,
+          trivial,
+          detect / trivial);
+      out.flush();
     }
-    out.flush();
-    return 0;
+    if (latencyRate > 0) {
+      JobExecutionResult r = run(input, JobOptions.StateBackend.hashmap, true, latencyRate);
+      List<Probe.Arrival> arrivals = r.getAccumulatorResult(Probe.ARRIVALS);
+      out.println(latency(input, input.readEmitted(), arrivals, latencyRate));
+    }
   }
 
-  private JobExecutionResult run(JobOptions.StateBackend backend, boolean detect, double rate)
+  private JobExecutionResult run(
+      BenchInput input, JobOptions.StateBackend backend, boolean detect, double rate)
       throws Exception {
     var conf = DetectionJob.configuration(backend, flink);
     java.nio.file.Path checkpoints = java.nio.file.Files.createTempDirectory("distillwatch-bench-");
@@ -138,7 +150,7 @@ public final class BenchCommand implements Callable<Integer> {
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
     DetectionJob.enableCheckpointing(env, DetectionJob.DEFAULT_CHECKPOINT_INTERVAL);
-    BenchSource source = new BenchSource(parallelism, rate);
+    BenchSource source = new BenchSource(input.dir, parallelism, rate);
     if (detect) {
       DetectionJob.Streams streams =
           DetectionJob.detect(
@@ -148,7 +160,13 @@ public final class BenchCommand implements Callable<Integer> {
               DetectionJob.DEFAULT_OUT_OF_ORDERNESS,
               DetectionJob.DEFAULT_IDLENESS);
       if (rate > 0) {
-        streams.alerts().sinkTo(new ProbeSink()).setParallelism(1);
+        streams
+            .alerts()
+            .process(new Probe(), JobTypes.ALERT)
+            .name("probe")
+            .setParallelism(1)
+            .sinkTo(new DiscardingSink<>())
+            .setParallelism(1);
       } else {
         streams.alerts().sinkTo(new DiscardingSink<>()).setParallelism(1);
       }
@@ -168,7 +186,7 @@ public final class BenchCommand implements Callable<Integer> {
     try {
       return env.execute(detect ? "bench-detect-" + backend : "bench-trivial-" + backend);
     } finally {
-      io.distillwatch.flink.RunJobCommand.deleteTree(checkpoints);
+      RunJobCommand.deleteTree(checkpoints);
     }
   }
 
@@ -177,23 +195,24 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /** Event-to-alert latency: from the triggering exchange leaving the source to the alert sink. */
-  static String latency(BenchInput input, double rate) {
+  static String latency(
+      BenchInput input, long[][] emittedAt, List<Probe.Arrival> arrivals, double rate) {
     // An alert's trigger is the exchange at its detection time from the account (or a member).
-    Map<Long, List<ProbeSink.Arrival>> byTime = new HashMap<>();
-    for (ProbeSink.Arrival a : ProbeSink.ARRIVALS) {
-      byTime.computeIfAbsent(a.alert().detectedAt(), k -> new ArrayList<>()).add(a);
+    Map<Long, List<Probe.Arrival>> byTime = new HashMap<>();
+    for (Probe.Arrival a : arrivals) {
+      byTime.computeIfAbsent(a.detectedAt(), k -> new ArrayList<>()).add(a);
     }
     List<Long> nanos = new ArrayList<>();
-    for (int p = 0; p < input.lines.length; p++) {
+    for (int p = 0; p < input.partitions(); p++) {
       for (int i = 0; i < input.timestamps[p].length; i++) {
-        List<ProbeSink.Arrival> at = byTime.get(input.timestamps[p][i]);
+        List<Probe.Arrival> at = byTime.get(input.timestamps[p][i]);
         if (at == null) {
           continue;
         }
         for (var it = at.iterator(); it.hasNext(); ) {
-          ProbeSink.Arrival a = it.next();
-          if (names(a.alert(), input.accounts[p][i])) {
-            nanos.add(a.nanos() - input.emittedAt[p][i]);
+          Probe.Arrival a = it.next();
+          if (a.accounts().contains(input.accounts[p][i])) {
+            nanos.add(a.nanos() - emittedAt[p][i]);
             it.remove();
           }
         }
@@ -204,7 +223,7 @@ public final class BenchCommand implements Callable<Integer> {
           Locale.ROOT,
           "latency at %.0f exchanges/s: no alerts (%d arrived)",
           rate,
-          ProbeSink.ARRIVALS.size());
+          arrivals.size());
     }
     long[] sorted = nanos.stream().mapToLong(Long::longValue).toArray();
     Arrays.sort(sorted);
@@ -216,12 +235,6 @@ public final class BenchCommand implements Callable<Integer> {
         percentile(sorted, 0.50) / 1e6,
         percentile(sorted, 0.99) / 1e6,
         sorted[sorted.length - 1] / 1e6);
-  }
-
-  private static boolean names(Alert a, String account) {
-    return a instanceof AccountAlert x
-        ? x.accountId().equals(account)
-        : ((ClusterAlert) a).accounts().contains(account);
   }
 
   private static double percentile(long[] sorted, double q) {
@@ -245,28 +258,37 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  /** Records when each alert reached the sink (the MiniCluster shares this JVM). */
-  static final class ProbeSink implements Sink<Alert> {
+  /**
+   * Records when each alert reached the end of the job, in epoch nanoseconds, into an accumulator
+   * that the job's result returns; alerts pass through to the sink.
+   */
+  static final class Probe extends ProcessFunction<Alert, Alert> {
     private static final long serialVersionUID = 1L;
 
-    record Arrival(Alert alert, long nanos) {}
+    static final String ARRIVALS = "bench-arrivals";
 
-    static final ConcurrentLinkedQueue<Arrival> ARRIVALS = new ConcurrentLinkedQueue<>();
+    /** An alert's detection time, the accounts it names, and when it arrived. */
+    record Arrival(long detectedAt, List<String> accounts, long nanos) implements Serializable {}
+
+    private transient ListAccumulator<Arrival> arrivals;
+    private transient EpochClock clock;
 
     @Override
-    public SinkWriter<Alert> createWriter(WriterInitContext context) {
-      return new SinkWriter<>() {
-        @Override
-        public void write(Alert a, Context ctx) {
-          ARRIVALS.add(new Arrival(a, System.nanoTime()));
-        }
+    public void open(OpenContext openContext) {
+      arrivals = new ListAccumulator<>();
+      getRuntimeContext().addAccumulator(ARRIVALS, arrivals);
+      clock = EpochClock.start();
+    }
 
-        @Override
-        public void flush(boolean endOfInput) {}
-
-        @Override
-        public void close() {}
-      };
+    @Override
+    public void processElement(Alert a, Context ctx, Collector<Alert> out) {
+      long now = clock.nanos();
+      List<String> accounts =
+          a instanceof AccountAlert x
+              ? List.of(x.accountId())
+              : List.copyOf(((ClusterAlert) a).accounts());
+      arrivals.add(new Arrival(a.detectedAt(), accounts, now));
+      out.collect(a);
     }
   }
 }

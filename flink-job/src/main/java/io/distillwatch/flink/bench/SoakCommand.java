@@ -11,6 +11,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -115,7 +116,7 @@ public final class SoakCommand implements Callable<Integer> {
       mini.start();
       double max = maxRate;
       if (max <= 0) {
-        max = measure(mini, conf, out);
+        max = measure(mini, conf, checkpoints, out);
       }
       double rate = fraction * max;
       out.printf(
@@ -130,7 +131,7 @@ public final class SoakCommand implements Callable<Integer> {
           stateBackend,
           checkpointInterval.toSeconds());
       out.flush();
-      List<Sample> samples = soak(mini, conf, rate, out);
+      List<Sample> samples = soak(mini, conf, rate, checkpoints, out);
       out.println(verdict(samples, rate));
     } finally {
       RunJobCommand.deleteTree(checkpoints);
@@ -140,15 +141,15 @@ public final class SoakCommand implements Callable<Integer> {
   }
 
   /** The job unthrottled: its rate over the window after a 15 s warm-up. */
-  private double measure(MiniCluster mini, Configuration conf, PrintWriter out) throws Exception {
-    SoakSource.EMITTED.set(0);
-    SoakSource.startNanos = System.nanoTime();
-    JobID job = submit(mini, conf, 1e12);
+  private double measure(MiniCluster mini, Configuration conf, Path dir, PrintWriter out)
+      throws Exception {
+    Path progress = dir.resolve("measure.progress");
+    JobID job = submit(mini, conf, 1e12, progress);
     Thread.sleep(15_000);
-    long from = SoakSource.EMITTED.get();
+    long from = SoakSource.readProgress(progress);
     long t0 = System.nanoTime();
     Thread.sleep(measureSeconds * 1000L);
-    double rate = (SoakSource.EMITTED.get() - from) / ((System.nanoTime() - t0) / 1e9);
+    double rate = (SoakSource.readProgress(progress) - from) / ((System.nanoTime() - t0) / 1e9);
     mini.cancelJob(job).get();
     mini.requestJobResult(job).get();
     out.printf(
@@ -160,14 +161,15 @@ public final class SoakCommand implements Callable<Integer> {
     return rate;
   }
 
-  private List<Sample> soak(MiniCluster mini, Configuration conf, double rate, PrintWriter out)
+  private List<Sample> soak(
+      MiniCluster mini, Configuration conf, double rate, Path dir, PrintWriter out)
       throws Exception {
-    SoakSource.EMITTED.set(0);
-    SoakSource.startNanos = System.nanoTime();
-    JobID job = submit(mini, conf, rate);
+    Path progress = dir.resolve("soak.progress");
+    long startNanos = System.nanoTime();
+    JobID job = submit(mini, conf, rate, progress);
     List<Sample> samples = new ArrayList<>();
-    long end = SoakSource.startNanos + (long) (minutes * 60e9);
-    long next = SoakSource.startNanos;
+    long end = startNanos + (long) (minutes * 60e9);
+    long next = startNanos;
     var memory = ManagementFactory.getMemoryMXBean();
     while (System.nanoTime() < end) {
       next += reportEvery.toNanos();
@@ -175,8 +177,8 @@ public final class SoakCommand implements Callable<Integer> {
       if (sleep > 0) {
         Thread.sleep(sleep);
       }
-      double t = (System.nanoTime() - SoakSource.startNanos) / 1e9;
-      long emitted = SoakSource.EMITTED.get();
+      double t = (System.nanoTime() - startNanos) / 1e9;
+      long emitted = SoakSource.readProgress(progress);
       long backlog = Math.max(0, (long) (rate * t) - emitted);
       samples.add(new Sample(t, backlog));
       CompletedCheckpointStats cp =
@@ -281,14 +283,22 @@ public final class SoakCommand implements Callable<Integer> {
         maxBacklog);
   }
 
-  private JobID submit(MiniCluster mini, Configuration conf, double rate) throws Exception {
+  /**
+   * Submits the job with its source's schedule starting now; the source keeps its count of emitted
+   * lines in {@code progress}.
+   */
+  private JobID submit(MiniCluster mini, Configuration conf, double rate, Path progress)
+      throws Exception {
+    Instant now = Instant.now();
+    long startEpochNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
     StreamExecutionEnvironment env = new StreamExecutionEnvironment(conf);
     env.setParallelism(parallelism);
     DetectionJob.enableCheckpointing(env, checkpointInterval);
     DetectionJob.Streams streams =
         DetectionJob.detect(
             env,
-            DetectionJob.Input.rawLines(new SoakSource(ScenarioSpec.builtIn(), rate), 1),
+            DetectionJob.Input.rawLines(
+                new SoakSource(ScenarioSpec.builtIn(), rate, startEpochNanos, progress), 1),
             DetectionJob.stages(DetectorSettings.of(detector.config())),
             DetectionJob.DEFAULT_OUT_OF_ORDERNESS,
             DetectionJob.DEFAULT_IDLENESS);

@@ -6,7 +6,9 @@ import io.distillwatch.core.io.RejectReason;
 import io.distillwatch.core.io.Rejection;
 import io.distillwatch.flink.stage.ParseExchanges;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -36,6 +38,16 @@ import org.apache.flink.util.Collector;
  * idle, otherwise the timer moves to the new {@code lastSeen + idleEviction}. So nothing is done to
  * timers per exchange, and profiles of accounts that went quiet do not pile up.
  *
+ * <p>Profile cache: on a state backend that keeps values as bytes (RocksDB), reading a profile
+ * deserializes all of it, sketches included, on every exchange, which cost more than the detector's
+ * own work. With {@code profileCacheSize > 0} the function keeps the profiles it used last as
+ * objects, in an access-ordered map of at most that many accounts, and reads the state only on a
+ * miss. Every update still goes to the state (write-through), so the state, and therefore every
+ * checkpoint, is always current, and dropping the cache (restore, rescale, eviction) loses nothing.
+ * It must stay off on the heap backend: there the state holds the object itself, and after a
+ * checkpoint the heap backend hands out a copy while the snapshot keeps the original, which a
+ * cached reference would go on mutating.
+ *
  * <p>The account stage of a subtask is checkpointed as union list state (it is small: sketches of
  * the population), one entry per subtask: subtask index, parallelism, live accounts, the stage's
  * bytes. On restore a subtask takes the entry of its own index, or the first one after a rescale;
@@ -46,8 +58,10 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
   private static final long serialVersionUID = 1L;
 
   private final Stages<P, M, ?> stages;
+  private final int profileCacheSize;
 
   private transient ValueState<P> profiles;
+  private transient ProfileCache<P> cache;
   private transient ListState<byte[]> stageState;
   private transient Stages.AccountLogic<P, M> stage;
   private transient List<M> messages;
@@ -56,8 +70,21 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
   private transient Counter late;
   private transient LongCounter lateTotal;
 
+  /** No profile cache: for the heap backend, where the state already holds objects. */
   public AccountDetectFunction(Stages<P, M, ?> stages) {
+    this(stages, 0);
+  }
+
+  /**
+   * @param profileCacheSize profiles kept as objects in front of the state, 0 for none; only for
+   *     backends that store values as bytes (see the class comment)
+   */
+  public AccountDetectFunction(Stages<P, M, ?> stages, int profileCacheSize) {
+    if (profileCacheSize < 0) {
+      throw new IllegalArgumentException("profileCacheSize " + profileCacheSize + " < 0");
+    }
     this.stages = stages;
+    this.profileCacheSize = profileCacheSize;
   }
 
   @Override
@@ -107,6 +134,7 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
     profiles =
         getRuntimeContext().getState(new ValueStateDescriptor<>("profile", stages.profileType()));
     messages = new ArrayList<>();
+    cache = profileCacheSize > 0 ? new ProfileCache<>(profileCacheSize) : null;
     late = getRuntimeContext().getMetricGroup().counter("late");
     getRuntimeContext().getMetricGroup().gauge("liveAccounts", () -> live);
     lateTotal = new LongCounter();
@@ -125,14 +153,18 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
           new Rejection(RejectReason.LATE, message, ExchangeJson.toJson(e)).toJson());
       return;
     }
-    P before = profiles.value();
+    String account = ctx.getCurrentKey();
+    P before = profile(account);
     if (before == null) {
       live++;
     }
     messages.clear();
     // The account stage proper: detector-core AccountStage.observe, through the seam.
     P after = stage.observe(before, e, (double) live * parallelism, messages);
-    profiles.update(after);
+    profiles.update(after); // write-through: the state is current whether or not it is cached
+    if (cache != null) {
+      cache.put(account, after);
+    }
     if (before == null) {
       ctx.timerService().registerEventTimeTimer(expiry(after));
     }
@@ -143,7 +175,8 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<M> out) throws Exception {
-    P profile = profiles.value();
+    String account = ctx.getCurrentKey();
+    P profile = profile(account);
     if (profile == null) {
       return;
     }
@@ -152,10 +185,24 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
       // Idle for the whole eviction time: drop the profile, or state would grow with every
       // account ever seen. A later exchange starts a new profile, as in the core detector.
       profiles.clear();
+      if (cache != null) {
+        cache.remove(account);
+      }
       live--;
     } else {
       ctx.timerService().registerEventTimeTimer(due);
     }
+  }
+
+  /** The current account's profile: from the cache if it holds it, else from the state. */
+  private P profile(String account) throws Exception {
+    if (cache != null) {
+      P cached = cache.get(account);
+      if (cached != null) {
+        return cached;
+      }
+    }
+    return profiles.value();
   }
 
   private long expiry(P profile) {
@@ -177,5 +224,21 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
   @Override
   public TypeInformation<M> getProducedType() {
     return stages.messageType();
+  }
+
+  /** Profiles by account, least recently used dropped beyond {@code capacity}. */
+  static final class ProfileCache<P> extends LinkedHashMap<String, P> {
+    private static final long serialVersionUID = 1L;
+    private final int capacity;
+
+    ProfileCache(int capacity) {
+      super(Math.min(capacity, 1 << 16), 0.75f, true);
+      this.capacity = capacity;
+    }
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, P> eldest) {
+      return size() > capacity;
+    }
   }
 }

@@ -15,8 +15,10 @@ import org.apache.flink.core.memory.DataOutputView;
  * checkpoint: its {@link FormSerializerSnapshot} recorded the form version, so state written by an
  * older layout is read with that layout and rewritten in the new one (Flink's state migration).
  *
- * <p>Serializers are stateless, so {@link #duplicate} returns {@code this}. Mutable types (the
- * per-account profile) are copied by a round trip through their binary form.
+ * <p>Serializers of unframed values are stateless, so {@link #duplicate} returns {@code this}.
+ * Framed ones keep scratch buffers for the frame rather than allocate a kilobyte each way per value
+ * (with RocksDB a profile is read and written on every exchange), so each duplicate gets its own.
+ * Mutable types (the per-account profile) are copied by a round trip through their binary form.
  *
  * <p>Types kept in state can ask for a checksum ({@link #checksummed}): each value is then framed
  * as {@code int length, the form's bytes, int CRC32C of those bytes}, and reading checks the
@@ -35,6 +37,12 @@ public abstract class FormSerializer<T> extends TypeSerializer<T> {
 
   /** -1: values are framed as this build writes them; 0: not framed; 1: framed. */
   private int readFrame = -1;
+
+  /** Scratch for framed values: the body written, the body read; never shared between threads. */
+  private transient DataOutputSerializer writeScratch;
+
+  private transient byte[] readScratch;
+  private transient DataInputDeserializer readView;
 
   /**
    * @param readVersion the form version this serializer reads; {@link #currentVersion()} for new
@@ -87,7 +95,8 @@ public abstract class FormSerializer<T> extends TypeSerializer<T> {
 
   @Override
   public TypeSerializer<T> duplicate() {
-    return this;
+    // Framed values use scratch buffers: one serializer per thread, as Flink asks of stateful ones.
+    return checksummed() || readsFramed() ? readingForm(readVersion, readsFramed()) : this;
   }
 
   @Override
@@ -126,7 +135,12 @@ public abstract class FormSerializer<T> extends TypeSerializer<T> {
       write(record, target);
       return;
     }
-    DataOutputSerializer body = new DataOutputSerializer(1024);
+    DataOutputSerializer body = writeScratch;
+    if (body == null) {
+      body = writeScratch = new DataOutputSerializer(1024);
+    } else {
+      body.clear();
+    }
     write(record, body);
     target.writeInt(body.length());
     target.write(body.getSharedBuffer(), 0, body.length());
@@ -143,10 +157,13 @@ public abstract class FormSerializer<T> extends TypeSerializer<T> {
     if (length < 0 || length > MAX_FRAME_BYTES) {
       throw new IOException(what + ": corrupt state, value length " + length + " is impossible");
     }
-    byte[] body = new byte[length];
+    byte[] body = readScratch;
+    if (body == null || body.length < length) {
+      body = readScratch = new byte[Math.max(length, 1024)];
+    }
     int stored;
     try {
-      source.readFully(body);
+      source.readFully(body, 0, length);
       stored = source.readInt();
     } catch (java.io.EOFException e) {
       throw new IOException(
@@ -159,7 +176,11 @@ public abstract class FormSerializer<T> extends TypeSerializer<T> {
               "%s: corrupt state, checksum 0x%08x does not match the value's 0x%08x (%d bytes)",
               what, stored, computed, length));
     }
-    DataInputDeserializer in = new DataInputDeserializer(body);
+    DataInputDeserializer in = readView;
+    if (in == null) {
+      in = readView = new DataInputDeserializer();
+    }
+    in.setBuffer(body, 0, length);
     T value = read(in, readVersion);
     if (in.available() != 0) {
       throw new IOException(

@@ -1,9 +1,11 @@
 package io.distillwatch.flink.detect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distillwatch.core.io.Exchange;
+import io.distillwatch.core.link.LinkKey;
 import io.distillwatch.core.link.StageMessage;
 import io.distillwatch.flink.DetectorSettings;
 import io.distillwatch.flink.stage.ParseExchanges;
@@ -11,8 +13,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -136,5 +145,78 @@ class DetectFunctionsTest {
       assertEquals(0, h.numKeyedStateEntries());
       assertEquals(0, h.numEventTimeTimers());
     }
+  }
+
+  /**
+   * Runs exchanges of five accounts over three idle periods through the account stage on the given
+   * backend; returns its messages, then its keyed state entries and timers at the end.
+   */
+  private static List<Object> accountRun(StateBackend backend, int profileCache) throws Exception {
+    try (var h =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            new KeyedProcessOperator<>(new AccountDetectFunction<>(STAGES, profileCache)),
+            Exchange::accountId,
+            Types.STRING)) {
+      h.setStateBackend(backend);
+      h.open();
+      long t = T0;
+      for (int i = 0; i < 600; i++) {
+        // Accounts 0-2 stay busy; 3 and 4 go quiet after the first third, so they expire, then
+        // come back as new profiles.
+        int account = i % 5;
+        t += 20_000;
+        if (i % 50 == 0) {
+          h.processWatermark(new Watermark(t - 1));
+        }
+        if (account >= 3 && i > 200 && i < 400) {
+          continue; // 4,000 s without exchanges: past the 1 h idle eviction
+        }
+        Exchange e =
+            exchange("acct-" + account, t).toBuilder().model(i % 2 == 0 ? "m-a" : "m-b").build();
+        h.processElement(e, t);
+      }
+      List<Object> result = new ArrayList<>(h.extractOutputValues());
+      // Profiles left in the state itself (the harness counts entries on the heap backend only).
+      KeyedStateBackend<String> state =
+          ((AbstractStreamOperator<?>) h.getOperator()).getKeyedStateBackend();
+      try (Stream<String> keys = state.getKeys("profile", VoidNamespace.INSTANCE)) {
+        result.add(keys.count());
+      }
+      result.add(h.numEventTimeTimers());
+      return result;
+    }
+  }
+
+  @Test
+  void accounts_rocksDbWithProfileCache_sameMessagesAndStateAsWithout() throws Exception {
+    List<Object> heap = accountRun(new HashMapStateBackend(), 0);
+    List<Object> rocks = accountRun(rocksDb(), 0);
+    // A cache of 2 for 5 accounts: hits, misses and evictions all happen.
+    List<Object> small = accountRun(rocksDb(), 2);
+    List<Object> large = accountRun(rocksDb(), 100);
+    assertTrue(heap.size() > 20, "the run sends messages: " + heap.size());
+    // Accounts 3 and 4 expired and came back: their payment card is sent again, as a new
+    // profile's first use.
+    long payments =
+        heap.stream()
+            .filter(o -> o instanceof StageMessage m && m.accountId().equals("acct-3"))
+            .filter(o -> ((StageMessage) o).kind() == LinkKey.PAYMENT)
+            .count();
+    assertEquals(2, payments, "acct-3 expired and returned");
+    assertEquals(heap, rocks);
+    assertEquals(heap, small);
+    assertEquals(heap, large);
+  }
+
+  /** RocksDB as the job configures it: timers on the heap. */
+  private static StateBackend rocksDb() {
+    EmbeddedRocksDBStateBackend b = new EmbeddedRocksDBStateBackend();
+    b.setPriorityQueueStateType(EmbeddedRocksDBStateBackend.PriorityQueueStateType.HEAP);
+    return b;
+  }
+
+  @Test
+  void accounts_negativeProfileCache_refused() {
+    assertThrows(IllegalArgumentException.class, () -> new AccountDetectFunction<>(STAGES, -1));
   }
 }
