@@ -235,15 +235,24 @@ public final class DetectionJob {
 
   /** Alerts as JSON lines into {@code sink}, at parallelism 1 so one writer keeps their order. */
   public static void sinkAlerts(Streams streams, Sink<String> sink) {
+    sinkAlerts(streams, sink, "alert-json", "alerts");
+  }
+
+  /**
+   * {@link #sinkAlerts(Streams, Sink)} under other operator names, for a second copy of the alerts:
+   * the JSON step is named and identified {@code json}, the sink {@code name} (uid {@code name +
+   * "-sink"}).
+   */
+  public static void sinkAlerts(Streams streams, Sink<String> sink, String json, String name) {
     streams
         .alerts()
         .map(AlertJson::toJson, Types.STRING)
-        .name("alert-json")
-        .uid("alert-json")
+        .name(json)
+        .uid(json)
         .setParallelism(1)
         .sinkTo(sink)
-        .name("alerts")
-        .uid("alerts-sink")
+        .name(name)
+        .uid(name + "-sink")
         .setParallelism(1);
   }
 

@@ -21,7 +21,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -73,16 +72,11 @@ public final class RunJobCommand implements Callable<Integer> {
     Path evaluationParts = null;
     if (builtIn) {
       evaluationParts = Files.createTempDirectory("distillwatch-evaluation-");
-      streams
-          .alerts()
-          .map(AlertJson::toJson, Types.STRING)
-          .name("evaluation-json")
-          .uid("evaluation-json")
-          .setParallelism(1)
-          .sinkTo(DetectionJob.fileSink(evaluationParts.toString()))
-          .name("evaluation")
-          .uid("evaluation-sink")
-          .setParallelism(1);
+      DetectionJob.sinkAlerts(
+          streams,
+          DetectionJob.fileSink(evaluationParts.toString()),
+          "evaluation-json",
+          "evaluation");
     }
     long started = System.nanoTime();
     JobExecutionResult result = env.execute("distillwatch-detection");
@@ -90,14 +84,14 @@ public final class RunJobCommand implements Callable<Integer> {
     deleteTree(checkpoints);
     List<Alert> alerts = new ArrayList<>();
     if (evaluationParts != null) {
-      Path merged = evaluationParts.resolve(".merged.jsonl");
-      mergeParts(evaluationParts, merged, false);
+      Path merged = Files.createTempFile("distillwatch-evaluation-", ".jsonl");
+      mergeParts(evaluationParts, merged);
       for (String line : Files.readAllLines(merged, StandardCharsets.UTF_8)) {
         if (!line.isBlank()) {
           alerts.add(AlertJson.parse(line));
         }
       }
-      deleteTree(evaluationParts);
+      Files.delete(merged);
     }
     if (alertParts != null) {
       mergeParts(alertParts, options.alerts);
@@ -176,10 +170,6 @@ public final class RunJobCommand implements Callable<Integer> {
    * then part counter (so one writer's order is kept), then deletes the folder.
    */
   static void mergeParts(Path folder, Path file) throws IOException {
-    mergeParts(folder, file, true);
-  }
-
-  private static void mergeParts(Path folder, Path file, boolean deleteFolder) throws IOException {
     List<Path> parts;
     try (Stream<Path> files = Files.list(folder)) {
       parts =
@@ -193,9 +183,7 @@ public final class RunJobCommand implements Callable<Integer> {
         Files.copy(p, out);
       }
     }
-    if (deleteFolder) {
-      deleteTree(folder);
-    }
+    deleteTree(folder);
   }
 
   /** Deletes a folder and what it holds, best effort: Flink may still be discarding files. */

@@ -179,29 +179,23 @@ public final class RarityTable {
    * single-use keys with one timestamp can never push out a shared key.
    */
   private void evict() {
+    // The old cells are read in place and a kept key's cell is zeroed there: allocate() gives the
+    // table new arrays, so the old ones are this method's own until it returns.
     long[] old = cells;
     HyperLogLog[] oldDistinct = distinct;
     int oldCapacity = capacity;
-    long[] oldKeys = new long[oldCapacity];
-    long[] oldAnchors = new long[oldCapacity];
-    long[] oldSeen = new long[oldCapacity];
-    for (int i = 0; i < oldCapacity; i++) {
-      oldKeys[i] = old[i * CELL];
-      oldAnchors[i] = old[i * CELL + ANCHOR];
-      oldSeen[i] = old[i * CELL + SEEN];
-    }
     int n = size;
     int keep = maxKeys / 2;
     long[] sharedSeen = new long[n];
     long[] singleSeen = new long[n];
     int shared = 0;
     int singles = 0;
-    for (int i = 0; i < oldKeys.length; i++) {
-      if (oldKeys[i] != 0) {
+    for (int i = 0; i < oldCapacity; i++) {
+      if (old[i * CELL] != 0) {
         if (oldDistinct[i] != null) {
-          sharedSeen[shared++] = oldSeen[i];
+          sharedSeen[shared++] = old[i * CELL + SEEN];
         } else {
-          singleSeen[singles++] = oldSeen[i];
+          singleSeen[singles++] = old[i * CELL + SEEN];
         }
       }
     }
@@ -213,24 +207,26 @@ public final class RarityTable {
     int kept = 0;
     for (int pass = 0; pass < 2; pass++) {
       for (int round = 0; round < 2; round++) {
-        for (int i = 0; i < oldKeys.length; i++) {
+        for (int i = 0; i < oldCapacity; i++) {
+          int c = i * CELL;
           boolean isShared = oldDistinct[i] != null;
-          if (oldKeys[i] == 0 || isShared != (pass == 0)) {
+          if (old[c] == 0 || isShared != (pass == 0)) {
             continue;
           }
           long cut = isShared ? sharedCutoff : singleCutoff;
           int quota = isShared ? sharedQuota : sharedQuota + singleQuota;
-          boolean take = round == 0 ? oldSeen[i] > cut : oldSeen[i] == cut;
+          long seen = old[c + SEEN];
+          boolean take = round == 0 ? seen > cut : seen == cut;
           if (take && kept < quota) {
-            reinsert(oldKeys[i], oldAnchors[i], oldSeen[i], oldDistinct[i]);
-            oldKeys[i] = 0;
+            reinsert(old[c], old[c + ANCHOR], seen, oldDistinct[i]);
+            old[c] = 0;
             kept++;
           }
         }
       }
     }
-    for (long k : oldKeys) {
-      if (k != 0) {
+    for (int i = 0; i < oldCapacity; i++) {
+      if (old[i * CELL] != 0) {
         evictedKeys++;
       }
     }

@@ -14,8 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * End-to-end detection on generated traces of every campaign preset with the benign population and
- * its hard negatives: two seeds at the default scale and one at scale 0.1 (so no bound is fitted to
- * one trace).
+ * its hard negatives, for two seeds (so no bound is fitted to one trace).
  *
  * <p>The bounds are the issue's goals: every campaign caught with recall >= 95% (80% for the
  * low-and-slow one), hydra within six hours with most of its exchanges after its own flag, a benign
@@ -24,22 +23,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (the detector issue's closing notes give the commands and figures).
  */
 class DetectionGoalsTest {
-  private static final Map<String, Evaluation.Report> REPORTS = new ConcurrentHashMap<>();
+  private static final Map<Long, Evaluation.Report> REPORTS = new ConcurrentHashMap<>();
 
-  /**
-   * The replay's evaluation of the default trace of {@code spec}: a seed, optionally
-   * {@code @scale}.
-   */
-  private static Evaluation.Report report(String spec) {
+  private static Evaluation.Report report(long seed) {
     return REPORTS.computeIfAbsent(
-        spec,
+        seed,
         s -> {
-          String[] parts = s.split("@");
-          TraceGenerator.Builder b = TraceGenerator.builder().seed(Long.parseLong(parts[0]));
-          if (parts.length > 1) {
-            b.scale(Double.parseDouble(parts[1]));
-          }
-          TraceGenerator trace = b.build();
+          TraceGenerator trace = TraceGenerator.builder().seed(s).build();
           Evaluation evaluation = new Evaluation(trace.labels(), 120);
           new Replay(ExtractionDetector.builder().build(), a -> {}, r -> {}, evaluation, null)
               .run(trace);
@@ -48,9 +38,9 @@ class DetectionGoalsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"42", "7"})
-  void campaigns_allPresets_detectedWithHighRecall(String trace) {
-    Evaluation.Report report = report(trace);
+  @ValueSource(longs = {42, 7})
+  void campaigns_allPresets_detectedWithHighRecall(long seed) {
+    Evaluation.Report report = report(seed);
     assertEquals(5, report.campaigns().size(), "every preset is in the default trace");
     for (Evaluation.CampaignResult c : report.campaigns()) {
       assertTrue(c.timeToFirstAlertMillis() >= 0, c.name() + " was never alerted");
@@ -60,9 +50,9 @@ class DetectionGoalsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"42", "7"})
-  void hydra_alertedWithinSixHours_andMostExchangesAfterOwnFlag(String trace) {
-    Evaluation.CampaignResult hydra = campaign(report(trace), "hydra-28m");
+  @ValueSource(longs = {42, 7})
+  void hydra_alertedWithinSixHours_andMostExchangesAfterOwnFlag(long seed) {
+    Evaluation.CampaignResult hydra = campaign(report(seed), "hydra-28m");
     assertTrue(
         hydra.timeToFirstAlertMillis() <= 6 * 3_600_000L,
         "hydra first alert after " + hydra.timeToFirstAlertMillis() / 3.6e6 + " h");
@@ -70,16 +60,16 @@ class DetectionGoalsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"42", "7"})
-  void rateLimitBaseline_missesTheQuietHydra(String trace) {
+  @ValueSource(longs = {42, 7})
+  void rateLimitBaseline_missesTheQuietHydra(long seed) {
     // The point of the detector: a per-account limit never sees the hydra accounts at all.
-    assertEquals(0.0, campaign(report(trace), "hydra-28m").rateLimitRecall());
+    assertEquals(0.0, campaign(report(seed), "hydra-28m").rateLimitRecall());
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"42", "7"})
-  void benign_falsePositivesStayRare(String trace) {
-    Evaluation.Report report = report(trace);
+  @ValueSource(longs = {42, 7})
+  void benign_falsePositivesStayRare(long seed) {
+    Evaluation.Report report = report(seed);
     assertTrue(report.benignAccounts() >= 3000, "benign population " + report.benignAccounts());
     assertTrue(
         report.benignFalsePositiveRate() <= 0.001,
