@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.distillwatch.core.alert.Alert;
 import io.distillwatch.core.alert.AlertJson;
 import io.distillwatch.core.detect.DetectorConfig;
+import io.distillwatch.core.detect.ExtractionDetector;
+import io.distillwatch.core.io.ExchangeParser;
 import io.distillwatch.examples.cli.DistillwatchCli;
 import io.distillwatch.examples.replay.Evaluation;
+import io.distillwatch.examples.replay.Replay;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -75,6 +79,44 @@ class DetectionJobITCase {
     try (Stream<Path> left = Files.list(dir)) {
       assertTrue(left.noneMatch(p -> p.getFileName().toString().contains(".parts-")));
     }
+  }
+
+  /**
+   * With an idle eviction of two hours, far below the trace's two weeks, profiles and link keys
+   * expire over and over: the core replay sweeps profiles on stream time and keeps idle link keys
+   * in its map, while the job drops both with timers that fire when watermarks, paced by the wall
+   * clock, pass. The stages decide expiry from event time, so the alerts are still the replay's.
+   */
+  @Test
+  void job_atParallelism1_withIdleExpiryThroughout_sameAlertsAsCoreReplay() throws Exception {
+    DetectorConfig.Builder idle = DetectorConfig.builder().idleEviction(Duration.ofHours(2));
+    DetectorConfig config = idle.config();
+    ExtractionDetector core = idle.build();
+    List<String> expected = new ArrayList<>();
+    Replay replay = new Replay(core, a -> expected.add(AlertJson.toJson(a)), r -> {}, null, null);
+    try (InputStream in = Files.newInputStream(trace.file)) {
+      replay.run(in, ExchangeParser.builder().build());
+    }
+    assertTrue(core.evictedIdle() > 1_000, "profiles expired in the replay: " + core.evictedIdle());
+    assertTrue(expected.size() >= 10, "replay alerts " + expected.size());
+
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.configure(DetectionJob.configuration(JobOptions.StateBackend.hashmap, Map.of()));
+    env.setParallelism(1);
+    DetectionJob.enableCheckpointing(env, Duration.ofSeconds(1));
+    DetectionJob.Streams streams =
+        DetectionJob.detect(
+            env,
+            DetectionJob.fileInput(trace.file.toString()),
+            DetectionJob.stages(DetectorSettings.of(config)),
+            DetectionJob.DEFAULT_OUT_OF_ORDERNESS,
+            DetectionJob.DEFAULT_IDLENESS);
+    Path alertDir = dir.resolve("p1-idle-alerts");
+    DetectionJob.sinkAlerts(streams, DetectionJob.fileSink(alertDir.toString()));
+    env.execute("file-p1-idle");
+    List<String> jobAlerts = readParts(alertDir);
+    assertEquals(expected.size(), jobAlerts.size(), "alert count");
+    assertEquals(new HashSet<>(expected), new HashSet<>(jobAlerts), "same alerts");
   }
 
   /** One run of the job at parallelism 2 over the trace, shared by the tests that read it. */

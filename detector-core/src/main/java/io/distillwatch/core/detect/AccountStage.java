@@ -43,8 +43,8 @@ public final class AccountStage {
   private static final double CANDIDATES_PER_UNIT = 4;
   static final int STRATA = 4;
 
-  /** Version of the {@link #writeTo} form. */
-  public static final int FORM_VERSION = 1;
+  /** Version of the {@link #writeTo} form; 2 adds the live-account count, 1 is still read. */
+  public static final int FORM_VERSION = 2;
 
   final DetectorConfig config;
   private final double alpha;
@@ -73,12 +73,22 @@ public final class AccountStage {
   long accountAlerts;
   long expired;
 
+  /** Live accounts by last-seen time, for the rarity caps; see {@link LiveCount}. */
+  final LiveCount live;
+
+  /** Whether {@link #live} came with the stage's form (not from form 1, which had none). */
+  private boolean liveCounted = true;
+
+  /** One in how many of the population's accounts this stage sees. */
+  private int shards = 1;
+
   /** A stage with empty population statistics, configured by {@code config}. */
   public AccountStage(DetectorConfig config) {
     this.config = config;
     this.alpha = config.targetFalsePositiveRate();
     this.nominal = -Math.log10(alpha);
     this.novelty = new NoveltyFilter(config.noveltyBits());
+    this.live = new LiveCount(config.idleEvictionMillis());
     this.templates = config.linkerBuilder().buildRarityTable();
     for (Signal s : SIGNALS) {
       for (int k = 0; k < STRATA; k++) {
@@ -99,30 +109,81 @@ public final class AccountStage {
   }
 
   /**
+   * Tells the stage that it sees one in {@code n} of the population's accounts (a keyed job's
+   * parallelism), so that its live-account count, scaled by {@code n}, estimates the population's
+   * for the rarity caps. Default 1: the in-process detector sees every account.
+   */
+  public void shards(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("shards must be >= 1, was " + n);
+    }
+    this.shards = n;
+  }
+
+  /**
+   * For a stage restored from a form without a live-account count (form 1): counts {@code n}
+   * accounts as last seen at the stream time. Does nothing to a stage that has its own count.
+   */
+  public void seedLiveAccounts(long n) {
+    if (liveCounted || streamTime == Long.MIN_VALUE) {
+      return;
+    }
+    live.advance(streamTime);
+    for (long i = 0; i < n; i++) {
+      live.touch(Long.MIN_VALUE, streamTime);
+    }
+    liveCounted = true;
+  }
+
+  /**
+   * For a stage restored from form 1, which had no live-account count: counts these restored
+   * profiles, exactly as the count would hold them had it been kept all along. Does nothing to a
+   * stage that has its own count.
+   */
+  void recountLive(Iterable<AccountProfile> profiles) {
+    if (liveCounted) {
+      return;
+    }
+    if (streamTime != Long.MIN_VALUE) {
+      live.advance(streamTime);
+      for (AccountProfile p : profiles) {
+        live.touch(Long.MIN_VALUE, p.lastSeen);
+      }
+    }
+    liveCounted = true;
+  }
+
+  /**
    * Folds one exchange into its account's profile and appends what the link stage needs to {@code
    * out}.
    *
+   * <p>Idle expiry is decided here, from the stream's event time: a profile last seen more than the
+   * idle eviction time before the stream's time starts afresh, however the caller keeps profiles.
+   * The in-process detector's sweep and the job's timers only drop profiles this rule would restart
+   * anyway (the sweep on the same stream time; a timer when the watermark has passed {@code
+   * lastSeen + idle}, and every later exchange is past the watermark), so both give the same result
+   * whenever they run.
+   *
    * @param profile the account's profile, null for an account not seen before (or evicted)
-   * @param liveAccounts the caller's estimate of live accounts in the whole population, for the
-   *     rarity caps
    * @return the profile to keep: {@code profile} itself, or a new one when it was null or had been
    *     idle for longer than the configured idle eviction (the account starts afresh)
    */
-  public AccountProfile observe(
-      AccountProfile profile, Exchange e, double liveAccounts, List<StageMessage> out) {
+  public AccountProfile observe(AccountProfile profile, Exchange e, List<StageMessage> out) {
     long ts = e.timestamp();
     if (streamStart == Long.MIN_VALUE) {
       streamStart = ts;
     }
     streamTime = Math.max(streamTime, ts);
+    live.advance(streamTime);
     exchanges++;
     hashes.computeEveryExchange(e);
 
     AccountProfile p = profile;
-    if (p != null && ts - p.lastSeen > config.idleEvictionMillis()) {
+    if (p != null && streamTime - p.lastSeen > config.idleEvictionMillis()) {
       p = null; // idle for longer than profiles are kept: whoever kept it, start afresh
       expired++;
     }
+    long lastSeen = p == null ? Long.MIN_VALUE : p.lastSeen;
     if (p == null) {
       p = newProfile(e);
     }
@@ -131,6 +192,8 @@ public final class AccountStage {
     }
     boolean novelPrompt = novelty.firstSeen(hashes.prompt);
     p.update(e, hashes, novelPrompt);
+    live.touch(lastSeen, p.lastSeen);
+    double liveAccounts = (double) live.total() * shards;
     if (novelPrompt) {
       novelTotal++;
       if (e.reasoningRequested()) {
@@ -577,10 +640,11 @@ public final class AccountStage {
 
   /**
    * Writes the learned population state (not the configuration, not any profile). Layout (form
-   * version 1): byte version, 8 longs (streamStart, streamTime, exchanges, novelTotal,
+   * version 2): byte version, 8 longs (streamStart, streamTime, exchanges, novelTotal,
    * reasoningTotal, highValueTotal, accountAlerts, expired), models, byte signals, byte strata and
    * the calibrators signal-major, content then behaviour combiner, threshold, novelty filter,
-   * template rarity table; each in its own form (see those classes).
+   * template rarity table, live-account count; each in its own form (see those classes). Form 1 is
+   * form 2 without the live-account count.
    */
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(FORM_VERSION);
@@ -610,6 +674,7 @@ public final class AccountStage {
     threshold.writeTo(out);
     novelty.writeTo(out);
     templates.writeTo(out);
+    live.writeTo(out);
   }
 
   /**
@@ -619,9 +684,12 @@ public final class AccountStage {
    */
   public static AccountStage readFrom(DataInput in, DetectorConfig config) throws IOException {
     int version = in.readUnsignedByte();
-    if (version != FORM_VERSION) {
+    if (version < 1 || version > FORM_VERSION) {
       throw new SnapshotFormatException(
-          "account stage form version " + version + " unknown; this build reads " + FORM_VERSION);
+          "account stage form version "
+              + version
+              + " unknown; this build reads 1 to "
+              + FORM_VERSION);
     }
     AccountStage s = new AccountStage(config);
     long[] c = new long[8];
@@ -648,6 +716,11 @@ public final class AccountStage {
     s.threshold.readFrom(in);
     s.novelty.readFrom(in);
     s.templates.readFrom(in);
+    if (version >= 2) {
+      s.live.readFrom(in);
+    } else {
+      s.liveCounted = false; // see seedLiveAccounts
+    }
     s.streamStart = c[0];
     s.streamTime = c[1];
     s.exchanges = c[2];

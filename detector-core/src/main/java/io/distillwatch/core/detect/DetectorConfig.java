@@ -104,7 +104,7 @@ public final class DetectorConfig {
    * The link stage (its in-process key map bounded by {@code maxLinkKeys}) with the rarity caps.
    */
   public LinkStage newLinkStage() {
-    return linkerBuilder().buildLinkStage();
+    return linkerBuilder().idleKeys(Duration.ofMillis(idleEvictionMillis)).buildLinkStage();
   }
 
   HydraLinker.Builder linkerBuilder() {

@@ -19,17 +19,19 @@ import java.util.zip.CRC32C;
  * fed the rest of a stream emits exactly the alerts of one that never stopped, and its own snapshot
  * is byte-identical to the original's.
  *
- * <p>Serial form, version 4. Big-endian ({@link java.io.DataOutput}). Every section starts with a
+ * <p>Serial form, version 5. Big-endian ({@link java.io.DataOutput}). Every section starts with a
  * one-byte tag, so a damaged stream is reported by the section it broke in.
  *
  * <pre>
  * offset  size        field
  * 0       4           magic 0x44574453 ("DWDS")
- * 4       2           format version (4; 3 is still read)
+ * 4       2           format version (5; 3 and 4 are still read)
  * 6                   sections, in this order:
  *   tag 1 COUNTERS    2 longs: evictedIdle, evictedCap
  *   tag 2 ACCOUNTS    AccountStage form (see AccountStage#writeTo): counters, models,
- *                     calibrators, combiners, threshold, novelty filter, template rarity table
+ *                     calibrators, combiners, threshold, novelty filter, template rarity table,
+ *                     live-account count (its form has its own version byte: 2 in version 5, 1
+ *                     before)
  *   tag 3 LINKS       LinkStage form: its key map, least recently used first
  *   tag 4 CLUSTERS    ClusterStage form: linker (union-find, clusters) and per-account alert state;
  *                     the linker's form has its own version byte: 4 in version 4, 3 in version 3
@@ -43,7 +45,9 @@ import java.util.zip.CRC32C;
  * linker state has no equivalent in the staged one; they are refused with a message saying so.
  * Version 3 differs from 4 only inside the cluster stage: its linker form (3) ends with a key table
  * from when the linker decided rarity itself, which the linker reads past; a version 3 snapshot
- * restores to the same detector, and its own snapshot is then version 4.
+ * restores to the same detector, and its own snapshot is then version 4. Version 4 differs from 5
+ * only in the account stage's form (1), which has no live-account count; the reader counts the
+ * restored profiles instead, which gives the count the detector would have kept.
  *
  * <p>Implementation notes. The writer streams through a 64 KiB buffer; the checksum is a trailer,
  * so reading cannot check it before parsing. Instead every count is range-checked as it is read,
@@ -57,9 +61,9 @@ final class DetectorSnapshot {
 
   /**
    * Written version. 3: the staged detector (account, link and cluster stages); 4: linker form 4,
-   * without the linker's key table.
+   * without the linker's key table; 5: account stage form 2, with the live-account count.
    */
-  static final int VERSION = 4;
+  static final int VERSION = 5;
 
   /** The oldest version read. */
   static final int OLDEST_READ = 3;
@@ -215,8 +219,10 @@ final class DetectorSnapshot {
         throw corrupt(PROFILES, "profile '" + p.accountId + "' appears twice", null);
       }
     }
+    accounts.recountLive(d.profiles.values());
     // A lower cap than the original's applies now, least recently active first, as in observe().
     while (d.profiles.size() > config.maxAccounts()) {
+      accounts.live.forget(d.profiles.eldest().lastSeen);
       d.profiles.removeEldest();
       evictedCap++;
     }

@@ -105,14 +105,14 @@ public final class ExtractionDetector {
     String id = e.accountId();
     AccountProfile p = profiles.get(id, AccountProfile.hash(id));
     messages.clear();
-    double live = profiles.size() + (p == null ? 1 : 0);
-    AccountProfile q = accounts.observe(p, e, live, messages);
+    AccountProfile q = accounts.observe(p, e, messages);
     if (q != p) {
       if (p != null) {
         evictedIdle++; // idle past the eviction time, not yet swept: it starts afresh
       }
       profiles.put(q);
       if (profiles.size() > config.maxAccounts()) {
+        accounts.live.forget(profiles.eldest().lastSeen);
         profiles.removeEldest();
         evictedCap++;
       }

@@ -3,6 +3,7 @@ package io.distillwatch.core.link;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Arrays;
 
 /**
@@ -610,6 +611,7 @@ public final class HydraLinker {
    */
   public static final class Builder {
     private int maxKeys = 1 << 22;
+    private long idleKeyMillis = Long.MAX_VALUE;
     private final int[] minAccounts = new int[LinkKey.values().length];
     private final double[] fraction = new double[LinkKey.values().length];
 
@@ -635,6 +637,20 @@ public final class HydraLinker {
       return this;
     }
 
+    /**
+     * A link key unused for longer than this, in the event time of the messages that use it, starts
+     * afresh in the link stage: its first user and distinct count are forgotten (default: never).
+     * The detector sets its idle eviction time here, so a key is forgotten when every account that
+     * used it could have been.
+     */
+    public Builder idleKeys(Duration idle) {
+      if (idle == null || idle.isNegative() || idle.isZero()) {
+        throw new IllegalArgumentException("idleKeys must be positive, was " + idle);
+      }
+      this.idleKeyMillis = idle.toMillis();
+      return this;
+    }
+
     /** The rarity cap of a kind: {@code max(minAccounts, fraction * liveAccounts)}. */
     public Builder cap(LinkKey kind, int minAccounts, double fraction) {
       if (minAccounts < 2 || !(fraction >= 0 && fraction <= 1)) {
@@ -653,9 +669,12 @@ public final class HydraLinker {
       return new HydraLinker();
     }
 
-    /** The link stage with these caps and {@code maxKeys} (for its in-process key map). */
+    /**
+     * The link stage with these caps, {@code idleKeys} and {@code maxKeys} (for its in-process key
+     * map).
+     */
     public LinkStage buildLinkStage() {
-      return new LinkStage(minAccounts, fraction, maxKeys);
+      return new LinkStage(minAccounts, fraction, maxKeys, idleKeyMillis);
     }
 
     /** A table of key rarity with these caps and {@code maxKeys}. */

@@ -23,13 +23,15 @@ public final class LinkStage {
   private final int[] minAccounts;
   private final double[] fraction;
   private final int maxKeys;
+  private final long idleMillis;
   private final KeyMap keys = new KeyMap();
   private long evictedKeys;
 
-  LinkStage(int[] minAccounts, double[] fraction, int maxKeys) {
+  LinkStage(int[] minAccounts, double[] fraction, int maxKeys, long idleMillis) {
     this.minAccounts = minAccounts.clone();
     this.fraction = fraction.clone();
     this.maxKeys = maxKeys;
+    this.idleMillis = idleMillis;
   }
 
   /** Distinct accounts above which a key of this kind links nobody. */
@@ -42,6 +44,13 @@ public final class LinkStage {
    * Processes one message for the key {@code m.route()}, whose state is {@code state} (null if the
    * key has none), appending what the cluster stage needs to {@code out}.
    *
+   * <p>A key whose state was last used more than the idle time before the message's event time
+   * starts afresh, as if it had no state. Deciding this from the message, not from when a clean-up
+   * ran, keeps the outcome the same for every keeper of the state: this object's own map, which
+   * never drops an idle key, and the job's keyed state, whose timers drop it once the watermark
+   * passes {@code lastSeen + idle}. A message that finds its state dropped by such a timer is never
+   * late, so its event time is past {@code lastSeen + idle} too.
+   *
    * @return the key's state to keep, null for none
    */
   public LinkKeyState process(LinkKeyState state, StageMessage m, List<StageMessage> out) {
@@ -49,7 +58,7 @@ public final class LinkStage {
       out.add(m);
       return state;
     }
-    if (state == null) {
+    if (state == null || m.timestamp() - state.lastSeen > idleMillis) {
       return new LinkKeyState(m.accountId(), m.accountHash(), m.orgHash(), m.timestamp());
     }
     state.lastSeen = Math.max(state.lastSeen, m.timestamp());

@@ -46,6 +46,54 @@ class LinkStageTest {
     assertEquals(hash("acct-1"), edge.otherHash());
   }
 
+  /**
+   * A key idle for longer than the idle time starts afresh, whoever kept its state: this map (which
+   * still holds it) decides exactly as the job's keyed state does after a timer dropped it.
+   */
+  @Test
+  void keyIdleLongerThanIdleTime_startsAfresh_asIfDropped() {
+    long idle = 3_600_000;
+    LinkStage kept =
+        HydraLinker.builder().idleKeys(java.time.Duration.ofMillis(idle)).buildLinkStage();
+    StageMessage first = observe(1, LinkKey.PAYMENT, 42, 1000);
+    List<StageMessage> out = new ArrayList<>();
+    kept.process(first, out);
+    LinkKeyState dropped = null; // the job's state once its timer fired
+    // Within the idle time the second user links to the first ...
+    StageMessage soon = at(observe(2, LinkKey.PAYMENT, 42, 1000), first.timestamp() + idle);
+    List<StageMessage> keptOut = new ArrayList<>();
+    kept.process(soon, keptOut);
+    assertEquals(1, keptOut.size(), "linked within the idle time");
+    // ... after it, the key is new: its user becomes the first user, linked to nobody.
+    StageMessage late = at(observe(3, LinkKey.PAYMENT, 42, 1000), soon.timestamp() + idle + 1);
+    keptOut.clear();
+    kept.process(late, keptOut);
+    List<StageMessage> droppedOut = new ArrayList<>();
+    LinkKeyState fresh = kept.process(dropped, late, droppedOut);
+    assertTrue(keptOut.isEmpty(), "an idle key links nobody: " + keptOut);
+    assertEquals(droppedOut, keptOut);
+    assertEquals("acct-3", fresh.anchorId);
+    // And the key's new first user is what later users link to.
+    StageMessage next = at(observe(4, LinkKey.PAYMENT, 42, 1000), late.timestamp() + 1);
+    keptOut.clear();
+    kept.process(next, keptOut);
+    assertEquals(1, keptOut.size());
+    assertEquals("acct-3", keptOut.get(0).otherId());
+  }
+
+  private static StageMessage at(StageMessage m, long ts) {
+    return StageMessage.observe(
+        m.accountId(),
+        m.accountHash(),
+        m.orgHash(),
+        m.kind(),
+        m.keyHash(),
+        m.value(),
+        ts,
+        m.exchanges(),
+        m.liveAccounts());
+  }
+
   @Test
   void nonJoiningKind_givesIndicatorsNotEdges() {
     List<StageMessage> out = new ArrayList<>();

@@ -36,7 +36,10 @@ import org.apache.flink.util.Collector;
  * <p>State clean-up: each account has at most one event-time timer, set when its profile is created
  * at {@code lastSeen + idleEviction}. When it fires, the profile is cleared if the account stayed
  * idle, otherwise the timer moves to the new {@code lastSeen + idleEviction}. So nothing is done to
- * timers per exchange, and profiles of accounts that went quiet do not pile up.
+ * timers per exchange, and profiles of accounts that went quiet do not pile up. The timers only
+ * reclaim state: the account stage decides from event time that an idle profile starts afresh, and
+ * counts live accounts by last-seen time, so when a timer fires changes no detection. The {@code
+ * liveAccounts} gauge is the profiles this subtask holds.
  *
  * <p>Profile cache: on a state backend that keeps values as bytes (RocksDB), reading a profile
  * deserializes all of it, sketches included, on every exchange, which cost more than the detector's
@@ -127,6 +130,7 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
       stage = stages.newAccountStage();
       live = 0;
     }
+    stage.shards(parallelism, live);
   }
 
   @Override
@@ -160,7 +164,7 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
     }
     messages.clear();
     // The account stage proper: detector-core AccountStage.observe, through the seam.
-    P after = stage.observe(before, e, (double) live * parallelism, messages);
+    P after = stage.observe(before, e, messages);
     profiles.update(after); // write-through: the state is current whether or not it is cached
     if (cache != null) {
       cache.put(account, after);

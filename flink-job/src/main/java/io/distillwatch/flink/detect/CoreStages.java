@@ -105,9 +105,14 @@ public final class CoreStages implements Stages<AccountProfile, StageMessage, Li
   private record Accounts(AccountStage stage)
       implements AccountLogic<AccountProfile, StageMessage> {
     @Override
-    public AccountProfile observe(
-        AccountProfile profile, Exchange e, double liveAccounts, List<StageMessage> out) {
-      return stage.observe(profile, e, liveAccounts, out);
+    public AccountProfile observe(AccountProfile profile, Exchange e, List<StageMessage> out) {
+      return stage.observe(profile, e, out);
+    }
+
+    @Override
+    public void shards(int parallelism, long liveProfiles) {
+      stage.shards(parallelism);
+      stage.seedLiveAccounts(liveProfiles);
     }
 
     @Override

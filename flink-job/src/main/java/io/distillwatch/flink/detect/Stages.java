@@ -55,11 +55,17 @@ public interface Stages<P, M, L> extends Serializable {
   interface AccountLogic<P, M> {
     /**
      * Folds {@code e} into {@code profile} (null for a new account) and returns the profile to
-     * keep; appends messages for the link stage to {@code out}.
-     *
-     * @param liveAccounts estimate of live accounts in the whole job
+     * keep; appends messages for the link stage to {@code out}. The stage decides idle expiry
+     * itself, from event time: the function's timers only reclaim state.
      */
-    P observe(P profile, Exchange e, double liveAccounts, List<M> out);
+    P observe(P profile, Exchange e, List<M> out);
+
+    /**
+     * Tells the stage, once it is created or restored, that it sees one in {@code parallelism} of
+     * the accounts, and how many profiles this subtask holds (for a stage restored from a form that
+     * did not count live accounts itself).
+     */
+    void shards(int parallelism, long liveProfiles);
 
     /** Event time of the profile's latest exchange. */
     long lastSeen(P profile);

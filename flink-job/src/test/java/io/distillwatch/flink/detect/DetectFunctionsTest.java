@@ -115,13 +115,9 @@ class DetectFunctionsTest {
     // Two accounts on one card: their payment observations share a route (the card's key).
     List<StageMessage> messages = new ArrayList<>();
     var stage = STAGES.newAccountStage();
+    stage.observe(null, exchange("a", T0).toBuilder().paymentFingerprint("card").build(), messages);
     stage.observe(
-        null, exchange("a", T0).toBuilder().paymentFingerprint("card").build(), 2, messages);
-    stage.observe(
-        null,
-        exchange("b", T0 + 1_000).toBuilder().paymentFingerprint("card").build(),
-        2,
-        messages);
+        null, exchange("b", T0 + 1_000).toBuilder().paymentFingerprint("card").build(), messages);
     assertTrue(messages.size() >= 2, "messages " + messages);
     try (var h =
         ProcessFunctionTestHarnesses.forKeyedProcessFunction(

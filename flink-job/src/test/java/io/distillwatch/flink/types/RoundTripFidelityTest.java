@@ -22,6 +22,7 @@ class RoundTripFidelityTest {
   void linkKeyState_copiedAtEveryStep_estimatesDistinctAccountsAsOriginal() {
     DetectorConfig config = DetectorConfig.builder().config();
     AccountStage accounts = new AccountStage(config);
+    accounts.shards(500); // 200 accounts seen stand for 100,000: the card stays rare enough to link
     LinkStage links = config.newLinkStage();
     LinkKeyStateSerializer s = new LinkKeyStateSerializer();
     LinkKeyState original = null;
@@ -31,7 +32,6 @@ class RoundTripFidelityTest {
       accounts.observe(
           null,
           Exchange.builder(1_776_902_400_000L + i, "acct-" + i).paymentFingerprint("card").build(),
-          100_000,
           out);
       for (StageMessage m : out) {
         if (m.type() == StageMessage.Type.OBSERVE) {
@@ -66,8 +66,8 @@ class RoundTripFidelityTest {
               .build();
       List<StageMessage> oa = new ArrayList<>();
       List<StageMessage> ob = new ArrayList<>();
-      pa = a.observe(pa, e, 500, oa);
-      pb = b.observe(pb, e, 500, ob);
+      pa = a.observe(pa, e, oa);
+      pb = b.observe(pb, e, ob);
       assertEquals(oa, ob, "messages at " + i);
       pb = s.copy(pb); // what a checkpoint in flight may do to heap state
     }
