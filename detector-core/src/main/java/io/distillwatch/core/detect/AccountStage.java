@@ -136,6 +136,16 @@ public final class AccountStage {
   }
 
   /**
+   * Scales the live-account count by {@code factor}, for a stage restored into a job whose
+   * parallelism changed: a stage that saw one in {@code p} accounts now sees one in {@code q}, so
+   * its count is scaled by {@code p / q}. The count is an estimate from then on; it is exact again
+   * once the idle time has passed.
+   */
+  public void rescaleLiveAccounts(double factor) {
+    live.scale(factor);
+  }
+
+  /**
    * For a stage restored from form 1, which had no live-account count: counts these restored
    * profiles, exactly as the count would hold them had it been kept all along. Does nothing to a
    * stage that has its own count.

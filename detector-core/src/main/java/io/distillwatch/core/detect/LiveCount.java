@@ -109,6 +109,18 @@ final class LiveCount {
     }
   }
 
+  /** Multiplies every bucket by {@code factor} (rounded): an estimate for a changed share. */
+  void scale(double factor) {
+    if (!(factor >= 0) || Double.isInfinite(factor)) {
+      throw new IllegalArgumentException("scale factor must be finite and >= 0, was " + factor);
+    }
+    total = 0;
+    for (int i = 0; i < RING; i++) {
+      counts[i] = Math.round(counts[i] * factor);
+      total += counts[i];
+    }
+  }
+
   private static int slot(long bucket) {
     return (int) Math.floorMod(bucket, (long) RING);
   }

@@ -110,6 +110,21 @@ class LiveCountTest {
   }
 
   @Test
+  void scale_multipliesTheCount_andItsBucketsLeaveOnTime() {
+    LiveCount count = new LiveCount(IDLE);
+    long t0 = 1_776_000_000_000L;
+    for (int i = 0; i < 100; i++) {
+      long ts = t0 + i * WIDTH;
+      count.advance(ts);
+      count.touch(Long.MIN_VALUE, ts);
+    }
+    count.scale(2.0);
+    assertEquals(200, count.total());
+    count.advance(t0 + IDLE + 50 * WIDTH); // the first 51 buckets (0..50) have left
+    assertEquals(2 * 49, count.total());
+  }
+
+  @Test
   void corruptForm_isRefusedSayingWhat() throws IOException {
     LiveCount count = new LiveCount(IDLE);
     count.advance(1_776_000_000_000L);

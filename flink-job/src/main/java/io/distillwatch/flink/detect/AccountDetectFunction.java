@@ -54,7 +54,8 @@ import org.apache.flink.util.Collector;
  * <p>The account stage of a subtask is checkpointed as union list state (it is small: sketches of
  * the population), one entry per subtask: subtask index, parallelism, live accounts, the stage's
  * bytes. On restore a subtask takes the entry of its own index, or the first one after a rescale;
- * the live count after a rescale is the old total over the new parallelism.
+ * the profile count after a rescale is the old total over the new parallelism, and the stage's
+ * live-account count is scaled from the old share of accounts to the new one.
  */
 public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<String, Exchange, M>
     implements CheckpointedFunction, ResultTypeQueryable<M> {
@@ -101,6 +102,7 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
     int index = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
     parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
     stage = null;
+    int writerParallelism = parallelism;
     if (context.isRestored()) {
       byte[] mine = null;
       long totalLive = 0;
@@ -114,6 +116,7 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
         if (mine == null || entryIndex == index) {
           mine = entry;
           sameLayout = entryIndex == index && entryParallelism == parallelism;
+          writerParallelism = entryParallelism;
           live = entryLive;
         }
       }
@@ -129,8 +132,9 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
     if (stage == null) {
       stage = stages.newAccountStage();
       live = 0;
+      writerParallelism = parallelism;
     }
-    stage.shards(parallelism, live);
+    stage.shards(parallelism, writerParallelism, live);
   }
 
   @Override

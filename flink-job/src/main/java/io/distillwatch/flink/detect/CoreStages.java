@@ -110,9 +110,12 @@ public final class CoreStages implements Stages<AccountProfile, StageMessage, Li
     }
 
     @Override
-    public void shards(int parallelism, long liveProfiles) {
+    public void shards(int parallelism, int writerParallelism, long liveProfiles) {
       stage.shards(parallelism);
       stage.seedLiveAccounts(liveProfiles);
+      if (writerParallelism != parallelism) {
+        stage.rescaleLiveAccounts((double) writerParallelism / parallelism);
+      }
     }
 
     @Override
