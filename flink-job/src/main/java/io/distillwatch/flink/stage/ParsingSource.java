@@ -35,13 +35,21 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  *
  * <p>Implementation notes: the parse happens in the reader rather than in each kind of source's
  * decoder (the Kafka deserialization schema, the file format, the generated sources' iterators) for
- * three reasons. One parser per subtask, over every split it reads, is the scope the parser's
- * stream-time check had before (the timestamp assigner and the parse stage each held one per
- * subtask); a file format or an iterator is per split, and would reset it at each file or
- * partition. The reader's {@code pollNext} runs in the task thread, as parsing did, so the
- * benchmark's detect and trivial jobs keep paying the same cost in the same place for every source
- * (the file source decodes in its fetcher thread). And there is one parse path to keep right rather
- * than four.
+ * three reasons. One parser per reader is one per subtask over every split it reads, the scope the
+ * parser's stream-time check had when the timestamp assigner and the parse stage each held one per
+ * subtask; the file format's readers and the generators' iterators are per split, and would reset
+ * it at each file or partition. The reader's {@code pollNext} runs in the task thread, as both
+ * parses did, so the benchmark's detect and trivial jobs pay the same cost in the same place for
+ * every source (a file format would move it to the file source's fetcher thread). And there is one
+ * parse path to keep right rather than four. What the reader emits is detector-core's own {@link
+ * ParseResult}, immutable, so a chained operator that copies it (no object reuse) copies nothing.
+ *
+ * <p>Rejected alternative: keep the parsing assigner and hand its result to the next {@code
+ * processElement} in the same thread. It holds only while the parse stage is chained right after
+ * the source and sees every record the assigner saw, in order; nothing checks that.
+ *
+ * <p>What the wrapper hides: the inner source's extra interfaces (Kafka's and the file source's
+ * lineage vertex, their produced type); the job gives the type at {@code env.fromSource}.
  */
 public final class ParsingSource<SplitT extends SourceSplit, EnumChkT>
     implements Source<ParseResult, SplitT, EnumChkT> {
