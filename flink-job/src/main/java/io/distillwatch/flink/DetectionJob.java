@@ -3,6 +3,7 @@ package io.distillwatch.flink;
 import io.distillwatch.core.alert.Alert;
 import io.distillwatch.core.alert.AlertJson;
 import io.distillwatch.core.io.Exchange;
+import io.distillwatch.core.io.ParseResult;
 import io.distillwatch.examples.cli.DistillwatchCli;
 import io.distillwatch.flink.detect.AccountDetectFunction;
 import io.distillwatch.flink.detect.ClusterDetectFunction;
@@ -14,6 +15,7 @@ import io.distillwatch.flink.source.ScenarioSource;
 import io.distillwatch.flink.source.ScenarioSpec;
 import io.distillwatch.flink.stage.JsonLinesFormat;
 import io.distillwatch.flink.stage.ParseExchanges;
+import io.distillwatch.flink.stage.ParsingSource;
 import io.distillwatch.flink.stage.RawLine;
 import io.distillwatch.flink.stage.SourceWatermarks;
 import io.distillwatch.flink.types.JobTypes;
@@ -55,12 +57,12 @@ import picocli.CommandLine;
 
 /**
  * The detection job: JSON lines in (the built-in synthetic scenario, a file or folder, or Kafka),
- * stamped with event time and watermarked per split in the source, parsed, then detector-core's
- * three stages, each a Flink stage:
+ * parsed once, stamped with event time and watermarked per split in the source, then
+ * detector-core's three stages, each a Flink stage:
  *
  * <pre>
- * source (watermarks per split) -> parse --(rejected)----------------------> dead letters
- *                                    |
+ * source (parses, watermarks per split) -> parse --(rejected)--------------> dead letters
+ *                                            |
  *                  keyBy(account) AccountDetectFunction --(late)-----------> dead letters
  *                          | stage messages
  *                       keyBy(route) LinkDetectFunction
@@ -148,39 +150,41 @@ public final class DetectionJob {
   public record Parsed(DataStream<Exchange> exchanges, DataStream<String> rejected) {}
 
   /**
-   * A source and how its records are parsed. Every source of the job (Kafka, files, the generated
-   * ones) delivers undecoded bytes ({@link RawLine}), so all take one parsing path.
+   * A source of parsed records. Every source of the job (Kafka, files, the generated ones) delivers
+   * undecoded bytes ({@link RawLine}) and is wrapped in a {@link ParsingSource}, so all take one
+   * parsing path, and each record is parsed once, in the source.
    *
    * @param parallelism parallelism of the source, or -1 for the environment's
    */
-  public record Input<T>(
-      Source<T, ?, ?> source, TypeInformation<T> type, ParseExchanges<T> parser, int parallelism) {
-    public static Input<RawLine> rawLines(Source<RawLine, ?, ?> source, int parallelism) {
-      return new Input<>(source, ParseExchanges.RAW_LINE, ParseExchanges.ofRawLines(), parallelism);
+  public record Input(Source<ParseResult, ?, ?> source, int parallelism) {
+    public static Input rawLines(Source<RawLine, ?, ?> source, int parallelism) {
+      return new Input(ParsingSource.of(source), parallelism);
     }
   }
 
   /**
    * Source, event time and parsing: the part every variant of the job shares, the benchmark's
-   * trivial job included. The source gets the watermark strategy ({@link SourceWatermarks}), so
-   * watermarks are generated per split (per Kafka partition) and idle splits are left out; the
-   * parse stage, chained to the source, passes each exchange on with the timestamp it was given.
+   * trivial job included. The source's reader parses each record ({@link ParsingSource}) and the
+   * source gets the watermark strategy ({@link SourceWatermarks}), which reads event time from the
+   * parse result, so watermarks are generated per split (per Kafka partition) and idle splits are
+   * left out; the parse stage, chained to the source, counts the results and passes each exchange
+   * on with the timestamp it was given, each rejection to the dead letters.
    */
-  public static <T> Parsed parse(
-      StreamExecutionEnvironment env, Input<T> input, Duration outOfOrderness, Duration idleness) {
+  public static Parsed parse(
+      StreamExecutionEnvironment env, Input input, Duration outOfOrderness, Duration idleness) {
     int sourceParallelism = input.parallelism();
-    var lines =
+    var records =
         env.fromSource(
             input.source(),
-            SourceWatermarks.of(input.parser(), outOfOrderness, idleness),
+            SourceWatermarks.of(outOfOrderness, idleness),
             "lines",
-            input.type());
+            JobTypes.PARSE_RESULT);
     if (sourceParallelism > 0) {
-      lines.setParallelism(sourceParallelism);
+      records.setParallelism(sourceParallelism);
     }
-    lines.uid("source");
+    records.uid("source");
     SingleOutputStreamOperator<Exchange> parsed =
-        lines.process(input.parser(), JobTypes.EXCHANGE).name("parse").uid("parse");
+        records.process(new ParseExchanges(), JobTypes.EXCHANGE).name("parse").uid("parse");
     if (sourceParallelism > 0) {
       parsed.setParallelism(sourceParallelism); // chained to the source, no shuffle before keyBy
     }
@@ -188,9 +192,9 @@ public final class DetectionJob {
   }
 
   /** Wires source, event time, parsing and the three detection stages onto {@code env}. */
-  public static <T, P, M, L> Streams detect(
+  public static <P, M, L> Streams detect(
       StreamExecutionEnvironment env,
-      Input<T> input,
+      Input input,
       Stages<P, M, L> stages,
       Duration outOfOrderness,
       Duration idleness) {
@@ -274,7 +278,7 @@ public final class DetectionJob {
   }
 
   /** {@link #fileSource} with its parser, at the environment's parallelism. */
-  public static Input<RawLine> fileInput(String path) {
+  public static Input fileInput(String path) {
     return Input.rawLines(fileSource(path), -1);
   }
 
@@ -370,7 +374,7 @@ public final class DetectionJob {
   }
 
   /** The source the flags name, with its parser. */
-  public static Input<?> input(JobOptions o) {
+  public static Input input(JobOptions o) {
     if (o.inputTopic != null) {
       Properties kafka = new Properties();
       kafka.putAll(o.kafkaProperties);

@@ -4,16 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.distillwatch.core.io.Exchange;
 import io.distillwatch.core.io.ExchangeParser;
-import io.distillwatch.flink.stage.ParseExchanges;
-import io.distillwatch.flink.stage.RawLine;
+import io.distillwatch.core.io.ParseResult;
+import io.distillwatch.core.io.RejectReason;
+import io.distillwatch.core.io.Rejection;
 import io.distillwatch.flink.stage.SourceWatermarks;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.eventtime.TimestampAssigner;
 import org.apache.flink.api.common.eventtime.TimestampAssignerSupplier;
 import org.apache.flink.api.common.eventtime.Watermark;
@@ -28,20 +28,21 @@ import org.apache.flink.util.clock.RelativeClock;
 import org.junit.jupiter.api.Test;
 
 /**
- * The source's watermark strategy: the timestamp assigner over good and bad records (exactly the
- * records the parser accepts get event time), and the per-split generator (bounded
- * out-of-orderness, idleness, unreadable records ignored).
+ * The source's watermark strategy: the timestamp assigner over parse results (exactly the records
+ * the parser accepted get event time; {@link ParsingSourceTest} feeds it the bad-input corpus
+ * through the source's parser), and the per-split generator (bounded out-of-orderness, idleness,
+ * unreadable records ignored).
  */
 class SourceWatermarksTest {
   private static final long T0 = Instant.parse("2026-04-15T00:00:00Z").toEpochMilli();
   private static final Duration OUT_OF_ORDERNESS = Duration.ofSeconds(60);
   private static final Duration IDLENESS = Duration.ofSeconds(30);
 
-  private static WatermarkStrategy<RawLine> strategy() {
-    return SourceWatermarks.of(ParseExchanges.ofRawLines(), OUT_OF_ORDERNESS, IDLENESS);
+  private static WatermarkStrategy<ParseResult> strategy() {
+    return SourceWatermarks.of(OUT_OF_ORDERNESS, IDLENESS);
   }
 
-  private static TimestampAssigner<RawLine> assigner() {
+  private static TimestampAssigner<ParseResult> assigner() {
     return strategy()
         .createTimestampAssigner(
             new TimestampAssignerSupplier.Context() {
@@ -52,83 +53,37 @@ class SourceWatermarksTest {
             });
   }
 
-  private static long timestamp(TimestampAssigner<RawLine> a, String line) {
-    return a.extractTimestamp(RawLine.of(line.getBytes(StandardCharsets.UTF_8)), 42L);
+  @Test
+  void extractTimestamp_accepted_isTheExchangesTimestamp() {
+    ParseResult accepted = new ParseResult.Accepted(Exchange.builder(T0, "a").build());
+    assertEquals(T0, assigner().extractTimestamp(accepted, 42L));
   }
 
   @Test
-  void extractTimestamp_epochMillis_isTheRecordsTimestamp() {
-    assertEquals(T0, timestamp(assigner(), "{\"timestamp\":" + T0 + ",\"account_id\":\"a\"}"));
+  void extractTimestamp_rejected_isUnreadableNotTheRecordsOwnTimestamp() {
+    // A rejected record with a plausible timestamp in its raw line, and a Kafka record timestamp.
+    ParseResult rejected =
+        new ParseResult.Rejected(
+            new Rejection(
+                RejectReason.MISSING_FIELD, "account_id is missing", "{\"timestamp\":" + T0 + "}"));
+    assertEquals(SourceWatermarks.UNREADABLE, assigner().extractTimestamp(rejected, T0));
   }
 
   @Test
-  void extractTimestamp_isoString_isItsEpochMillis() {
+  void extractTimestamp_parserAheadOfStreamTime_unreadableAsTheParserRejectsIt() {
+    ExchangeParser parser = ExchangeParser.builder().build();
     var a = assigner();
-    assertEquals(T0, timestamp(a, "{\"account_id\":\"a\",\"timestamp\":\"2026-04-15T00:00:00Z\"}"));
-    assertEquals(
-        T0 + 1_500,
-        timestamp(a, "{\"timestamp\":\"2026-04-15T02:00:01.5+02:00\",\"account_id\":\"a\"}"));
-  }
-
-  @Test
-  void extractTimestamp_recordsTheParserRejects_areUnreadable() {
-    var a = assigner();
-    // A readable timestamp is not enough: the rest of the record must parse too.
-    for (String bad :
-        List.of(
-            "not json",
-            "",
-            "{\"account_id\":\"a\"}",
-            "{\"timestamp\":\"yesterday\",\"account_id\":\"a\"}",
-            "{\"timestamp\":" + T0 + "}",
-            "{\"timestamp\":" + T0 + ",\"account_id\":\"a\",\"status\":42}",
-            "{\"timestamp\":" + T0 + ",\"account_id\":\"a\"} trailing",
-            "{\"timestamp\":" + T0 + ",\"account_id\":\"a\",\"timestamp\":" + T0 + "}",
-            "{\"timestamp\":4102444800000,\"account_id\":\"a\"}", // 2100: after the wall clock
-            "{\"timestamp\":1,\"account_id\":\"a\"}")) { // before 2000
-      assertEquals(SourceWatermarks.UNREADABLE, timestamp(a, bad), bad);
-    }
-    byte[] invalidUtf8 =
-        ("{\"timestamp\":" + T0 + ",\"account_id\":\"a\u00ff\"}")
-            .getBytes(StandardCharsets.ISO_8859_1);
-    assertEquals(SourceWatermarks.UNREADABLE, a.extractTimestamp(RawLine.of(invalidUtf8), 42L));
-    // A file line over the maximum length, of which the format kept a prefix.
-    RawLine truncated =
-        new RawLine(
-            ("{\"timestamp\":" + T0 + ",\"account_id\":\"a\"").getBytes(StandardCharsets.UTF_8),
-            10L << 20);
-    assertEquals(SourceWatermarks.UNREADABLE, a.extractTimestamp(truncated, 42L));
-    // Still fine after all that.
-    assertEquals(T0, timestamp(a, "{\"timestamp\":" + T0 + ",\"account_id\":\"a\"}"));
-  }
-
-  @Test
-  void extractTimestamp_badInputCorpus_everyKindUnreadable() {
-    var a = assigner();
-    for (Map.Entry<String, byte[]> kind : BadInputCorpus.kinds().entrySet()) {
-      assertEquals(
-          SourceWatermarks.UNREADABLE,
-          a.extractTimestamp(RawLine.of(kind.getValue()), 42L),
-          kind.getKey());
-    }
-  }
-
-  @Test
-  void extractTimestamp_aheadOfStreamTime_rejectedAsTheParseStageRejectsIt() {
-    var a = assigner();
-    ExchangeParser parseStage = ExchangeParser.builder().build();
     List<String> lines =
         List.of(
             "{\"timestamp\":" + T0 + ",\"account_id\":\"a\"}",
             // more than a day after the stream time: the parser's stream-time check rejects it
             "{\"timestamp\":" + (T0 + Duration.ofDays(2).toMillis()) + ",\"account_id\":\"a\"}",
             "{\"timestamp\":" + (T0 + 1_000) + ",\"account_id\":\"a\"}");
+    List<Long> got = new ArrayList<>();
     for (String line : lines) {
-      long t = timestamp(a, line);
-      boolean accepted = parseStage.parse(line).isAccepted();
-      assertEquals(accepted, t != SourceWatermarks.UNREADABLE, line);
+      got.add(a.extractTimestamp(parser.parse(line), 42L));
     }
-    assertEquals(2, parseStage.accepted());
+    assertEquals(List.of(T0, SourceWatermarks.UNREADABLE, T0 + 1_000), got);
   }
 
   /** Watermarks and idleness as one split's generator emits them. */
@@ -157,7 +112,7 @@ class SourceWatermarksTest {
     }
   }
 
-  private static WatermarkGenerator<RawLine> generator(ManualClock clock) {
+  private static WatermarkGenerator<ParseResult> generator(ManualClock clock) {
     return strategy()
         .createWatermarkGenerator(
             new WatermarkGeneratorSupplier.Context() {

@@ -3,6 +3,7 @@ package io.distillwatch.flink.types;
 import io.distillwatch.core.alert.Alert;
 import io.distillwatch.core.detect.AccountProfile;
 import io.distillwatch.core.io.Exchange;
+import io.distillwatch.core.io.ParseResult;
 import io.distillwatch.core.link.LinkKeyState;
 import io.distillwatch.core.link.StageMessage;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -13,6 +14,10 @@ public final class JobTypes {
 
   public static final TypeInformation<Exchange> EXCHANGE =
       new FormTypeInfo<>(Exchange.class, new ExchangeSerializer());
+
+  /** What the job's sources emit: each record parsed, once, in the source. */
+  public static final TypeInformation<ParseResult> PARSE_RESULT =
+      new FormTypeInfo<>(ParseResult.class, new ParseResultSerializer());
 
   public static final TypeInformation<Alert> ALERT =
       new FormTypeInfo<>(Alert.class, new AlertSerializer());
