@@ -62,10 +62,11 @@ public interface Stages<P, M, L> extends Serializable {
 
     /**
      * Tells the stage, once it is created or restored, that it sees one in {@code parallelism} of
-     * the accounts, and how many profiles this subtask holds (for a stage restored from a form that
-     * did not count live accounts itself).
+     * the accounts; that its state was written by a subtask that saw one in {@code
+     * writerParallelism} (the same for a new stage); and how many profiles this subtask holds (for
+     * a stage restored from a form that did not count live accounts itself).
      */
-    void shards(int parallelism, long liveProfiles);
+    void shards(int parallelism, int writerParallelism, long liveProfiles);
 
     /** Event time of the profile's latest exchange. */
     long lastSeen(P profile);
