@@ -547,6 +547,17 @@ public final class AccountStage {
         first == Long.MIN_VALUE ? -1 : first);
   }
 
+  /**
+   * Sets the share of the population's accounts this stage sees: 1 (the default) in {@code
+   * ExtractionDetector}, {@code 1/p} for an instance of a job at parallelism {@code p} that routes
+   * accounts by key hash. The template rarity table then scales its counts to the population (see
+   * {@link RarityTable#populationShare}); {@code liveAccounts} passed to {@link #observe} stays the
+   * whole population's.
+   */
+  public void populationShare(double share) {
+    templates.populationShare(share);
+  }
+
   /** Exchanges this stage has seen. */
   public long exchanges() {
     return exchanges;

@@ -127,6 +127,8 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
       stage = stages.newAccountStage();
       live = 0;
     }
+    // Accounts are routed by key hash, so this subtask sees a uniform 1/p of them.
+    stage.populationShare(1.0 / parallelism);
   }
 
   @Override

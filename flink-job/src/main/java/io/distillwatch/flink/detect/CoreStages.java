@@ -116,6 +116,11 @@ public final class CoreStages implements Stages<AccountProfile, StageMessage, Li
     }
 
     @Override
+    public void populationShare(double share) {
+      stage.populationShare(share);
+    }
+
+    @Override
     public void writeTo(DataOutputView out) throws IOException {
       stage.writeTo(out);
     }

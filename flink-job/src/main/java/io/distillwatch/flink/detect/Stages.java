@@ -64,6 +64,12 @@ public interface Stages<P, M, L> extends Serializable {
     /** Event time of the profile's latest exchange. */
     long lastSeen(P profile);
 
+    /**
+     * The share of the population's accounts this subtask sees ({@code 1/p}: accounts are routed by
+     * key hash), set after creation or restore; statistics it counts per key scale by it.
+     */
+    default void populationShare(double share) {}
+
     void writeTo(DataOutputView out) throws IOException;
   }
 
