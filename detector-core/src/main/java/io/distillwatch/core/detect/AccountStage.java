@@ -43,8 +43,8 @@ public final class AccountStage {
   private static final double CANDIDATES_PER_UNIT = 4;
   static final int STRATA = 4;
 
-  /** Version of the {@link #writeTo} form. */
-  public static final int FORM_VERSION = 1;
+  /** Version of the {@link #writeTo} form; 2 has no novelty filter (see {@link PromptStage}). */
+  public static final int FORM_VERSION = 2;
 
   final DetectorConfig config;
   private final double alpha;
@@ -54,7 +54,6 @@ public final class AccountStage {
   final EvidenceCombiner contentCombiner;
   final EvidenceCombiner behaviourCombiner;
   final ModelRegistry models = new ModelRegistry();
-  final NoveltyFilter novelty;
   final RarityTable templates;
   private final KeyHashes hashes = new KeyHashes();
   private final double[] values = new double[N];
@@ -78,7 +77,6 @@ public final class AccountStage {
     this.config = config;
     this.alpha = config.targetFalsePositiveRate();
     this.nominal = -Math.log10(alpha);
-    this.novelty = new NoveltyFilter(config.noveltyBits());
     this.templates = config.linkerBuilder().buildRarityTable();
     for (Signal s : SIGNALS) {
       for (int k = 0; k < STRATA; k++) {
@@ -103,13 +101,19 @@ public final class AccountStage {
    * out}.
    *
    * @param profile the account's profile, null for an account not seen before (or evicted)
+   * @param novelPrompt whether the exchange's prompt is new to the population ({@link
+   *     PromptStage#novel})
    * @param liveAccounts the caller's estimate of live accounts in the whole population, for the
    *     rarity caps
    * @return the profile to keep: {@code profile} itself, or a new one when it was null or had been
    *     idle for longer than the configured idle eviction (the account starts afresh)
    */
   public AccountProfile observe(
-      AccountProfile profile, Exchange e, double liveAccounts, List<StageMessage> out) {
+      AccountProfile profile,
+      Exchange e,
+      boolean novelPrompt,
+      double liveAccounts,
+      List<StageMessage> out) {
     long ts = e.timestamp();
     if (streamStart == Long.MIN_VALUE) {
       streamStart = ts;
@@ -129,7 +133,6 @@ public final class AccountStage {
     if (p.exchanges == 0) {
       hashes.computeOrg(e); // the profile keeps its first exchange's organisation
     }
-    boolean novelPrompt = novelty.firstSeen(hashes.prompt);
     p.update(e, hashes, novelPrompt);
     if (novelPrompt) {
       novelTotal++;
@@ -588,10 +591,11 @@ public final class AccountStage {
 
   /**
    * Writes the learned population state (not the configuration, not any profile). Layout (form
-   * version 1): byte version, 8 longs (streamStart, streamTime, exchanges, novelTotal,
+   * version 2): byte version, 8 longs (streamStart, streamTime, exchanges, novelTotal,
    * reasoningTotal, highValueTotal, accountAlerts, expired), models, byte signals, byte strata and
-   * the calibrators signal-major, content then behaviour combiner, threshold, novelty filter,
-   * template rarity table; each in its own form (see those classes).
+   * the calibrators signal-major, content then behaviour combiner, threshold, template rarity
+   * table; each in its own form (see those classes). Form 1 had the novelty filter, now the {@link
+   * PromptStage}'s, between the threshold and the rarity table.
    */
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(FORM_VERSION);
@@ -619,7 +623,6 @@ public final class AccountStage {
     contentCombiner.writeTo(out);
     behaviourCombiner.writeTo(out);
     threshold.writeTo(out);
-    novelty.writeTo(out);
     templates.writeTo(out);
   }
 
@@ -629,10 +632,22 @@ public final class AccountStage {
    * SnapshotFormatException} when the data is wrong rather than the stream).
    */
   public static AccountStage readFrom(DataInput in, DetectorConfig config) throws IOException {
+    return readFrom(in, config, new PromptStage(config));
+  }
+
+  /**
+   * {@link #readFrom(DataInput, DetectorConfig)}, reading the novelty filter of a form 1 into
+   * {@code prompts} (a form 2 leaves it alone).
+   */
+  static AccountStage readFrom(DataInput in, DetectorConfig config, PromptStage prompts)
+      throws IOException {
     int version = in.readUnsignedByte();
-    if (version != FORM_VERSION) {
+    if (version != 1 && version != FORM_VERSION) {
       throw new SnapshotFormatException(
-          "account stage form version " + version + " unknown; this build reads " + FORM_VERSION);
+          "account stage form version "
+              + version
+              + " unknown; this build reads 1 to "
+              + FORM_VERSION);
     }
     AccountStage s = new AccountStage(config);
     long[] c = new long[8];
@@ -657,7 +672,9 @@ public final class AccountStage {
     s.contentCombiner.readFrom(in);
     s.behaviourCombiner.readFrom(in);
     s.threshold.readFrom(in);
-    s.novelty.readFrom(in);
+    if (version == 1) {
+      prompts.novelty.readFrom(in);
+    }
     s.templates.readFrom(in);
     s.streamStart = c[0];
     s.streamTime = c[1];

@@ -19,17 +19,19 @@ import java.util.zip.CRC32C;
  * fed the rest of a stream emits exactly the alerts of one that never stopped, and its own snapshot
  * is byte-identical to the original's.
  *
- * <p>Serial form, version 4. Big-endian ({@link java.io.DataOutput}). Every section starts with a
+ * <p>Serial form, version 5. Big-endian ({@link java.io.DataOutput}). Every section starts with a
  * one-byte tag, so a damaged stream is reported by the section it broke in.
  *
  * <pre>
  * offset  size        field
  * 0       4           magic 0x44574453 ("DWDS")
- * 4       2           format version (4; 3 is still read)
+ * 4       2           format version (5; 3 and 4 are still read)
  * 6                   sections, in this order:
  *   tag 1 COUNTERS    2 longs: evictedIdle, evictedCap
+ *   tag 7 PROMPTS     PromptStage form: the novelty filter (version 5 only)
  *   tag 2 ACCOUNTS    AccountStage form (see AccountStage#writeTo): counters, models,
- *                     calibrators, combiners, threshold, novelty filter, template rarity table
+ *                     calibrators, combiners, threshold, template rarity table (form 2; versions
+ *                     3 and 4 have form 1, with the novelty filter before the rarity table)
  *   tag 3 LINKS       LinkStage form: its key map, least recently used first
  *   tag 4 CLUSTERS    ClusterStage form: linker (union-find, clusters) and per-account alert state;
  *                     the linker's form has its own version byte: 4 in version 4, 3 in version 3
@@ -43,7 +45,9 @@ import java.util.zip.CRC32C;
  * linker state has no equivalent in the staged one; they are refused with a message saying so.
  * Version 3 differs from 4 only inside the cluster stage: its linker form (3) ends with a key table
  * from when the linker decided rarity itself, which the linker reads past; a version 3 snapshot
- * restores to the same detector, and its own snapshot is then version 4.
+ * restores to the same detector, and its own snapshot is then version 5. Version 5 moved the
+ * novelty filter out of the account stage into its own prompt stage section; an older snapshot's
+ * filter is read from its account stage section into the prompt stage.
  *
  * <p>Implementation notes. The writer streams through a 64 KiB buffer; the checksum is a trailer,
  * so reading cannot check it before parsing. Instead every count is range-checked as it is read,
@@ -57,15 +61,22 @@ final class DetectorSnapshot {
 
   /**
    * Written version. 3: the staged detector (account, link and cluster stages); 4: linker form 4,
-   * without the linker's key table.
+   * without the linker's key table; 5: the prompt stage (novelty) before the account stage.
    */
-  static final int VERSION = 4;
+  static final int VERSION = 5;
 
   /** The oldest version read. */
   static final int OLDEST_READ = 3;
 
   private static final String[] SECTIONS = {
-    "header", "counters", "account stage", "link stage", "cluster stage", "profiles", "trailer"
+    "header",
+    "counters",
+    "account stage",
+    "link stage",
+    "cluster stage",
+    "profiles",
+    "trailer",
+    "prompt stage"
   };
   private static final int COUNTERS = 1;
   private static final int ACCOUNTS = 2;
@@ -73,6 +84,7 @@ final class DetectorSnapshot {
   private static final int CLUSTERS = 4;
   private static final int PROFILES = 5;
   private static final int TRAILER = 6;
+  private static final int PROMPTS = 7;
 
   private DetectorSnapshot() {}
 
@@ -84,6 +96,8 @@ final class DetectorSnapshot {
     out.writeByte(COUNTERS);
     out.writeLong(d.evictedIdle);
     out.writeLong(d.evictedCap);
+    out.writeByte(PROMPTS);
+    d.prompts.writeTo(out);
     out.writeByte(ACCOUNTS);
     d.accounts.writeTo(out);
     out.writeByte(LINKS);
@@ -182,8 +196,15 @@ final class DetectorSnapshot {
     if (evictedIdle < 0 || evictedCap < 0) {
       throw corrupt(COUNTERS, "negative eviction count", null);
     }
+    PromptStage prompts;
+    if (version >= 5) {
+      expect(in, PROMPTS, section);
+      prompts = PromptStage.readFrom(in, config);
+    } else {
+      prompts = new PromptStage(config); // its filter is in the account stage's form 1
+    }
     expect(in, ACCOUNTS, section);
-    AccountStage accounts = AccountStage.readFrom(in, config);
+    AccountStage accounts = AccountStage.readFrom(in, config, prompts);
     expect(in, LINKS, section);
     LinkStage links = config.newLinkStage();
     links.readFrom(in);
@@ -191,7 +212,7 @@ final class DetectorSnapshot {
     ClusterStage clusters = ClusterStage.readFrom(in, config);
     // Everything is read into a detector nobody else can see yet: it is returned only when the
     // whole snapshot has been read and its checksum matched.
-    ExtractionDetector d = new ExtractionDetector(config, accounts, links, clusters);
+    ExtractionDetector d = new ExtractionDetector(config, prompts, accounts, links, clusters);
 
     expect(in, PROFILES, section);
     int form = in.readUnsignedByte();

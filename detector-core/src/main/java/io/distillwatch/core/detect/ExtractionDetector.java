@@ -40,6 +40,7 @@ import java.util.List;
 public final class ExtractionDetector {
   // State is package-private for DetectorSnapshot, which writes and reads all of it.
   final DetectorConfig config;
+  final PromptStage prompts;
   final ProfileMap profiles;
   final AccountStage accounts;
   final LinkStage links;
@@ -52,12 +53,22 @@ public final class ExtractionDetector {
   long evictedCap;
 
   ExtractionDetector(DetectorConfig config) {
-    this(config, new AccountStage(config), config.newLinkStage(), new ClusterStage(config));
+    this(
+        config,
+        new PromptStage(config),
+        new AccountStage(config),
+        config.newLinkStage(),
+        new ClusterStage(config));
   }
 
   ExtractionDetector(
-      DetectorConfig config, AccountStage accounts, LinkStage links, ClusterStage clusters) {
+      DetectorConfig config,
+      PromptStage prompts,
+      AccountStage accounts,
+      LinkStage links,
+      ClusterStage clusters) {
     this.config = config;
+    this.prompts = prompts;
     this.profiles = new ProfileMap(1024);
     this.accounts = accounts;
     this.links = links;
@@ -106,7 +117,7 @@ public final class ExtractionDetector {
     AccountProfile p = profiles.get(id, AccountProfile.hash(id));
     messages.clear();
     double live = profiles.size() + (p == null ? 1 : 0);
-    AccountProfile q = accounts.observe(p, e, live, messages);
+    AccountProfile q = accounts.observe(p, e, prompts.novel(e), live, messages);
     if (q != p) {
       if (p != null) {
         evictedIdle++; // idle past the eviction time, not yet swept: it starts afresh

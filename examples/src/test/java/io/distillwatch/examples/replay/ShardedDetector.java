@@ -5,6 +5,7 @@ import io.distillwatch.core.detect.AccountProfile;
 import io.distillwatch.core.detect.AccountStage;
 import io.distillwatch.core.detect.ClusterStage;
 import io.distillwatch.core.detect.DetectorConfig;
+import io.distillwatch.core.detect.PromptStage;
 import io.distillwatch.core.io.Exchange;
 import io.distillwatch.core.link.LinkStage;
 import io.distillwatch.core.link.StageMessage;
@@ -18,7 +19,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The Flink job's stage layout in one thread, without Flink: {@code p} account-stage instances with
+ * The Flink job's stage layout in one thread, without Flink: {@code p} prompt-stage instances with
+ * exchanges routed by {@link PromptStage#route}, then {@code p} account-stage instances with
  * accounts routed as Flink routes {@code keyBy(account_id)} (murmur hash of the key's {@code
  * hashCode()} into 128 key groups, key group {@code g} to instance {@code g * p / 128}), then one
  * link stage and one cluster stage, as the job's single-slot cluster stage and (for the outcome,
@@ -35,7 +37,6 @@ final class ShardedDetector {
   enum Shared {
     CALIBRATORS("calibrators", "contentCombiner", "behaviourCombiner"),
     THRESHOLD("threshold"),
-    NOVELTY("novelty"),
     TEMPLATES("templates"),
     MODELS("models");
 
@@ -51,6 +52,7 @@ final class ShardedDetector {
 
   private final DetectorConfig config;
   private final int parallelism;
+  private final PromptStage[] prompts;
   private final Shard[] shards;
   private final LinkStage links;
   private final ClusterStage clusters;
@@ -61,8 +63,10 @@ final class ShardedDetector {
   ShardedDetector(DetectorConfig config, int parallelism, Set<Shared> shared) {
     this.config = config;
     this.parallelism = parallelism;
+    this.prompts = new PromptStage[parallelism];
     this.shards = new Shard[parallelism];
     for (int i = 0; i < parallelism; i++) {
+      prompts[i] = new PromptStage(config);
       shards[i] = new Shard(new AccountStage(config));
     }
     for (Shared s : shared) {
@@ -104,7 +108,7 @@ final class ShardedDetector {
   }
 
   /** The instance Flink sends a key to at this parallelism (KeyGroupRangeAssignment). */
-  static int instanceOf(String key, int parallelism) {
+  static int instanceOf(Object key, int parallelism) {
     int keyGroup = murmurHash(key.hashCode()) % KEY_GROUPS;
     return keyGroup * parallelism / KEY_GROUPS;
   }
@@ -132,10 +136,11 @@ final class ShardedDetector {
   }
 
   List<Alert> observe(Exchange e) {
+    boolean novel = prompts[instanceOf(PromptStage.route(e), parallelism)].novel(e);
     Shard s = shards[instanceOf(e.accountId(), parallelism)];
     List<Alert> out = List.of();
     messages.clear();
-    s.observe(e, messages);
+    s.observe(e, novel, messages);
     if (!messages.isEmpty()) {
       alerts.clear();
       for (StageMessage m : messages) {
@@ -163,11 +168,11 @@ final class ShardedDetector {
       this.stage = stage;
     }
 
-    void observe(Exchange e, List<StageMessage> out) {
+    void observe(Exchange e, boolean novel, List<StageMessage> out) {
       streamTime = Math.max(streamTime, e.timestamp());
       AccountProfile before = profiles.get(e.accountId());
       double live = (profiles.size() + (before == null ? 1 : 0)) * (double) parallelism;
-      AccountProfile after = stage.observe(before, e, live, out);
+      AccountProfile after = stage.observe(before, e, novel, live, out);
       if (after != before) {
         profiles.put(e.accountId(), after);
       }

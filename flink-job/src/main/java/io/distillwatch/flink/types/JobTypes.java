@@ -14,6 +14,9 @@ public final class JobTypes {
   public static final TypeInformation<Exchange> EXCHANGE =
       new FormTypeInfo<>(Exchange.class, new ExchangeSerializer());
 
+  public static final TypeInformation<MarkedExchange> MARKED_EXCHANGE =
+      new FormTypeInfo<>(MarkedExchange.class, new MarkedExchangeSerializer());
+
   public static final TypeInformation<Alert> ALERT =
       new FormTypeInfo<>(Alert.class, new AlertSerializer());
 

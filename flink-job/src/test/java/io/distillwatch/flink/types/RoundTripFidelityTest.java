@@ -31,6 +31,7 @@ class RoundTripFidelityTest {
       accounts.observe(
           null,
           Exchange.builder(1_776_902_400_000L + i, "acct-" + i).paymentFingerprint("card").build(),
+          false,
           100_000,
           out);
       for (StageMessage m : out) {
@@ -66,8 +67,8 @@ class RoundTripFidelityTest {
               .build();
       List<StageMessage> oa = new ArrayList<>();
       List<StageMessage> ob = new ArrayList<>();
-      pa = a.observe(pa, e, 500, oa);
-      pb = b.observe(pb, e, 500, ob);
+      pa = a.observe(pa, e, true, 500, oa); // every prompt here is new
+      pb = b.observe(pb, e, true, 500, ob);
       assertEquals(oa, ob, "messages at " + i);
       pb = s.copy(pb); // what a checkpoint in flight may do to heap state
     }

@@ -30,7 +30,7 @@ class SerializersTest {
               .promptHash("p" + i)
               .outputTokens(100 + i)
               .build();
-      p = stage.observe(p, e, 1, new ArrayList<>());
+      p = stage.observe(p, e, true, 1, new ArrayList<>()); // every prompt here is new
     }
     return p;
   }
@@ -97,6 +97,7 @@ class SerializersTest {
     stage.observe(
         null,
         Exchange.builder(1_776_902_400_000L, "a").paymentFingerprint("card").build(),
+        false,
         1,
         messages);
     assertTrue(!messages.isEmpty(), "a new account with a card sends its payment key");
