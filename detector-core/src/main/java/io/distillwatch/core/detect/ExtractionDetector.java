@@ -175,11 +175,7 @@ public final class ExtractionDetector {
     if (p == null) {
       return null;
     }
-    return accounts.explain(
-        p,
-        clusters.clusterSize(accountId),
-        clusters.clusterAlerted(accountId),
-        clusters.flaggedAt(accountId));
+    return clusters.explain(accountId, p.exchanges, accounts.signals(p));
   }
 
   /** Exchanges observed. */

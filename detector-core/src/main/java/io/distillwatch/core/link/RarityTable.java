@@ -26,6 +26,12 @@ import java.util.Arrays;
 public final class RarityTable {
   private static final double LOAD = 0.6;
 
+  /**
+   * Distinct accounts a key must exceed here to be common, whatever the share: a count of one or
+   * two says too little about the population's (see {@link #populationShare}).
+   */
+  private static final double MIN_SAMPLED_USERS = 2;
+
   private final int[] minAccounts;
   private final double[] fraction;
   private final int maxKeys;
@@ -137,7 +143,9 @@ public final class RarityTable {
 
   private boolean isCommon(LinkKey kind, double distinctAccounts, double liveAccounts) {
     int k = kind.ordinal();
-    return distinctAccounts > share * Math.max(minAccounts[k], fraction[k] * liveAccounts);
+    // With share 1 the floor never binds: minAccounts is at least 2.
+    return distinctAccounts
+        > Math.max(MIN_SAMPLED_USERS, share * Math.max(minAccounts[k], fraction[k] * liveAccounts));
   }
 
   /**
@@ -150,8 +158,11 @@ public final class RarityTable {
    * them (a quarter of the benign accounts of the built-in scenario were alerted at parallelism 8).
    * The estimate is binomial: it is close once {@code s * cap} is several accounts, which holds for
    * {@code s * minAccounts >= 2} or for populations where {@code fraction * live} dominates the
-   * cap; below that, a key a handful of accounts share may look common. Not persisted: it is how
-   * the table is deployed, not what it learned.
+   * cap. Below that a key would be common on its first two users here, so a key is never common
+   * before three accounts here used it; even so, with fewer than about 20 accounts per instance per
+   * {@code minAccounts}, keys a campaign shares may look common (the built-in scenario of 3,000
+   * benign accounts meets the goals up to parallelism 16, not at 32). Not persisted: it is how the
+   * table is deployed, not what it learned.
    */
   public void populationShare(double share) {
     if (!(share > 0 && share <= 1)) {

@@ -65,6 +65,8 @@ class ClusterStageTest {
             Double.NaN,
             0,
             1000,
+            null,
+            0,
             null);
     List<Alert> out = new ArrayList<>();
     stage.process(e, out);
@@ -238,6 +240,8 @@ class ClusterStageTest {
         Double.NaN,
         0,
         1000,
+        null,
+        0,
         null);
   }
 

@@ -28,15 +28,16 @@ import java.util.Set;
  * accounts, as {@code AccountDetectFunction} does. Messages reach the cluster stage in trace order,
  * so a run is deterministic where the job's is not.
  *
- * <p>For diagnosis, {@link Shared} names population statistics that all instances may share (the
- * first instance's object, set by reflection), so each statistic's part in the gap between the core
- * and the job can be measured on its own. A diagnostic harness, not an API.
+ * <p>For diagnosis, {@link Shared} names the population statistics account-stage instances still
+ * keep each for its share of accounts; all instances may share one (the first instance's object,
+ * set by reflection), so each one's part in the gap between the core and the job can be measured on
+ * its own. (Before the calibration moved to the cluster stage and novelty to the prompt stage, this
+ * is how their parts were measured.) With the system property {@code unscaled}, instances count
+ * template users without scaling by their share, as before. A diagnostic harness, not an API.
  */
 final class ShardedDetector {
   /** Population statistics of the account stage that the instances can be made to share. */
   enum Shared {
-    CALIBRATORS("calibrators", "contentCombiner", "behaviourCombiner"),
-    THRESHOLD("threshold"),
     TEMPLATES("templates"),
     MODELS("models");
 
@@ -74,7 +75,7 @@ final class ShardedDetector {
         share(name);
       }
     }
-    if (!Boolean.getBoolean("unscaled")) {
+    if (!Boolean.getBoolean("unscaled") && !shared.contains(Shared.TEMPLATES)) {
       for (Shard s : shards) {
         s.stage.populationShare(1.0 / parallelism); // as AccountDetectFunction does
       }
@@ -93,14 +94,7 @@ final class ShardedDetector {
       f.setAccessible(true);
       Object first = f.get(shards[0].stage);
       for (int i = 1; i < shards.length; i++) {
-        if (first instanceof Object[][] calibrators) {
-          Object[][] mine = (Object[][]) f.get(shards[i].stage);
-          for (int s = 0; s < mine.length; s++) {
-            System.arraycopy(calibrators[s], 0, mine[s], 0, mine[s].length);
-          }
-        } else {
-          f.set(shards[i].stage, first);
-        }
+        f.set(shards[i].stage, first);
       }
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot share " + name, e);
