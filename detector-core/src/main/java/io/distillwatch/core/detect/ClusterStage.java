@@ -22,19 +22,21 @@ import java.util.Set;
 import org.apache.commons.math3.special.Gamma;
 
 /**
- * The detector's cluster stage: merges the link stage's edges into clusters (union-find), keeps
- * each cluster's members' evidence, scores a cluster on its members' evidence and the rarity of its
- * coordination, flags a fresh account that joins an alerted cluster, and is the one place every
- * alert leaves from, so an account alerted on its own and through its cluster is alerted once and
- * again only on escalation.
+ * The detector's cluster stage: calibrates each account evaluation's raw signal values against the
+ * whole population into evidence and candidate alerts ({@link Calibration}), merges the link
+ * stage's edges into clusters (union-find), keeps each cluster's members' evidence, scores a
+ * cluster on its members' evidence and the rarity of its coordination, flags a fresh account that
+ * joins an alerted cluster, and is the one place every alert leaves from, so an account alerted on
+ * its own and through its cluster is alerted once and again only on escalation.
  *
- * <p>It sees edges, evidence (one message per account evaluation, a geometric schedule) and alerts,
- * never the exchanges themselves; the Flink job runs it on one slot. A cluster is alerted when
- * {@code -log10} of {@code max(p_members, p_coordination)^2} clears the account stage's threshold:
- * {@code p_members} is the Gamma tail of the members' mean evidence (at most {@code
- * maxEffectiveMembers} count, as members of one operator are not independent), {@code
- * p_coordination} the share of components at least this large (ignored for a single declared
- * organisation).
+ * <p>It sees edges and evaluations (one message per account evaluation, a geometric schedule),
+ * never the exchanges themselves; the Flink job runs it on one slot, so the calibration is the
+ * whole population's at any parallelism. (Evidence messages of form 1, calibrated by the account
+ * stage, and its candidate alerts are still handled as before.) A cluster is alerted when {@code
+ * -log10} of {@code max(p_members, p_coordination)^2} clears the population's threshold: {@code
+ * p_members} is the Gamma tail of the members' mean evidence (at most {@code maxEffectiveMembers}
+ * count, as members of one operator are not independent), {@code p_coordination} the share of
+ * components at least this large (ignored for a single declared organisation).
  *
  * <p>Memory: one index per account it holds. It holds an account while the account is in a cluster
  * (for good: clusters are never split or dropped) or while messages about it keep arriving (a

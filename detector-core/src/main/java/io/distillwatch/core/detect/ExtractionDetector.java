@@ -29,11 +29,15 @@ import java.util.List;
  * members' own evidence and the rarity of its coordination as the two groups, and a fresh account
  * that links to an alerted cluster is flagged on that exchange.
  *
- * <p>Structure: the detector is three stages run in one thread, the same three the Flink job runs
- * as keyed stages: an {@link AccountStage} over profiles kept here (in access order, evicted when
- * idle or over the cap), a {@link LinkStage} over link keys, and a {@link ClusterStage} that merges
- * links into clusters and lets each alert out once. The stages talk only through {@link
- * StageMessage}s, downstream, so the Flink job at parallelism 1 emits exactly these alerts.
+ * <p>Structure: the detector is four stages run in one thread, the same four the Flink job runs as
+ * keyed stages: a {@link PromptStage} that tells whether each prompt is new to the population, an
+ * {@link AccountStage} over profiles kept here (in access order, evicted when idle or over the cap)
+ * that sends raw signal values at evaluation points, a {@link LinkStage} over link keys, and a
+ * {@link ClusterStage} that calibrates the signals against the whole population, merges links into
+ * clusters and lets each alert out once. The stages talk only through exchanges and {@link
+ * StageMessage}s, downstream, so the Flink job at parallelism 1 emits exactly these alerts, and at
+ * higher parallelism every statistic but template rarity (estimated from each account-stage
+ * instance's share) is still learned from the whole population.
  *
  * <p>Not thread-safe: one detector per thread. No static state.
  */
