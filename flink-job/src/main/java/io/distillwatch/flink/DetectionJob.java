@@ -9,6 +9,7 @@ import io.distillwatch.flink.detect.AccountDetectFunction;
 import io.distillwatch.flink.detect.ClusterDetectFunction;
 import io.distillwatch.flink.detect.CoreStages;
 import io.distillwatch.flink.detect.LinkDetectFunction;
+import io.distillwatch.flink.detect.PromptDetectFunction;
 import io.distillwatch.flink.detect.Stages;
 import io.distillwatch.flink.sink.LogSink;
 import io.distillwatch.flink.source.ScenarioSource;
@@ -19,6 +20,7 @@ import io.distillwatch.flink.stage.ParsingSource;
 import io.distillwatch.flink.stage.RawLine;
 import io.distillwatch.flink.stage.SourceWatermarks;
 import io.distillwatch.flink.types.JobTypes;
+import io.distillwatch.flink.types.MarkedExchange;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -58,11 +60,13 @@ import picocli.CommandLine;
 /**
  * The detection job: JSON lines in (the built-in synthetic scenario, a file or folder, or Kafka),
  * parsed once, stamped with event time and watermarked per split in the source, then
- * detector-core's three stages, each a Flink stage:
+ * detector-core's four stages, each a Flink stage:
  *
  * <pre>
  * source (parses, watermarks per split) -> parse --(rejected)--------------> dead letters
  *                                            |
+ *                   keyBy(prompt) PromptDetectFunction --(late)------------> dead letters
+ *                          | exchanges marked novel or not
  *                  keyBy(account) AccountDetectFunction --(late)-----------> dead letters
  *                          | stage messages
  *                       keyBy(route) LinkDetectFunction
@@ -213,9 +217,15 @@ public final class DetectionJob {
     String backend =
         stamped.getExecutionEnvironment().getConfiguration().get(StateBackendOptions.STATE_BACKEND);
     int profileCache = "rocksdb".equalsIgnoreCase(backend) ? ROCKSDB_PROFILE_CACHE : 0;
-    SingleOutputStreamOperator<M> accounts =
+    SingleOutputStreamOperator<MarkedExchange> prompts =
         stamped
-            .keyBy(ACCOUNT_KEY, Types.STRING)
+            .keyBy(new PromptKey(stages), Types.LONG)
+            .process(new PromptDetectFunction(stages), JobTypes.MARKED_EXCHANGE)
+            .name("prompts")
+            .uid("prompts");
+    SingleOutputStreamOperator<M> accounts =
+        prompts
+            .keyBy(MARKED_ACCOUNT_KEY, Types.STRING)
             .process(new AccountDetectFunction<>(stages, profileCache), stages.messageType())
             .name("accounts")
             .uid("accounts");
@@ -233,7 +243,10 @@ public final class DetectionJob {
             .uid("clusters")
             .setParallelism(1)
             .setMaxParallelism(1);
-    DataStream<String> dead = rejected.union(accounts.getSideOutput(ParseExchanges.DEAD_LETTERS));
+    DataStream<String> dead =
+        rejected.union(
+            prompts.getSideOutput(ParseExchanges.DEAD_LETTERS),
+            accounts.getSideOutput(ParseExchanges.DEAD_LETTERS));
     return new Streams(alerts, dead);
   }
 
@@ -471,6 +484,34 @@ public final class DetectionJob {
     @Override
     public TypeInformation<RawLine> getProducedType() {
       return ParseExchanges.RAW_LINE;
+    }
+  }
+
+  /** The account stage's key on the prompt stage's output. */
+  static final KeySelector<MarkedExchange, String> MARKED_ACCOUNT_KEY = new MarkedAccountKey();
+
+  /** Keys marked exchanges by account. */
+  static final class MarkedAccountKey implements KeySelector<MarkedExchange, String> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String getKey(MarkedExchange m) {
+      return m.exchange().accountId();
+    }
+  }
+
+  /** Keys exchanges by prompt, for the prompt stage. */
+  static final class PromptKey implements KeySelector<Exchange, Long> {
+    private static final long serialVersionUID = 1L;
+    private final Stages<?, ?, ?> stages;
+
+    PromptKey(Stages<?, ?, ?> stages) {
+      this.stages = stages;
+    }
+
+    @Override
+    public Long getKey(Exchange e) {
+      return stages.promptRoute(e);
     }
   }
 

@@ -3,12 +3,15 @@ package io.distillwatch.flink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.distillwatch.core.alert.AccountAlert;
 import io.distillwatch.core.alert.Alert;
 import io.distillwatch.core.alert.AlertJson;
+import io.distillwatch.core.alert.ClusterAlert;
 import io.distillwatch.core.detect.DetectorConfig;
 import io.distillwatch.core.detect.ExtractionDetector;
 import io.distillwatch.core.io.ExchangeParser;
 import io.distillwatch.examples.cli.DistillwatchCli;
+import io.distillwatch.examples.generate.Labels;
 import io.distillwatch.examples.replay.Evaluation;
 import io.distillwatch.examples.replay.Replay;
 import java.io.IOException;
@@ -163,22 +166,59 @@ class DetectionJobITCase {
     assertTrue(!run.alerts().isEmpty(), "the job alerts at parallelism 2 too");
   }
 
+  /**
+   * Every population statistic but template rarity is the whole population's at any parallelism
+   * (novelty in the prompt stage, calibration in the cluster stage), so at parallelism 2 the job
+   * flags the replay's accounts: every campaign account the replay flags, and no account the replay
+   * leaves alone. It may miss an account the replay flags by a hair: the cluster stage calibrates
+   * evaluations in the order two account instances deliver them, which varies from run to run, and
+   * each instance's content priors are its share's. (The alerts themselves differ in the last
+   * digits of scores and in when a cluster reaches a band, so they are not compared one by one.)
+   * The replay flags one researcher here, the first to run a benchmark (see the README); before
+   * calibration and novelty were the population's, the job at parallelism 2 did not, for no good
+   * reason, and missed the low-and-slow campaign of the built-in scenario.
+   */
   @Test
-  void job_fileAtParallelism2_campaignsCaughtHardNegativesQuiet() throws Exception {
+  void job_fileAtParallelism2_flagsTheReplaysAccounts() throws Exception {
+    List<Alert> replay = new ArrayList<>();
+    for (String line : trace.replayAlerts) {
+      replay.add(AlertJson.parse(line));
+    }
+    Set<String> byReplay = flagged(replay);
+    Set<String> byJob = flagged(p2().alerts());
+    Set<String> extra = new HashSet<>(byJob);
+    extra.removeAll(byReplay);
+    assertEquals(Set.of(), extra, "flagged by the job, not by the replay");
+    Set<String> missed = new HashSet<>(byReplay);
+    missed.removeAll(byJob);
+    for (Labels.Campaign c : SmallTrace.SPEC.generator().labels().campaigns()) {
+      for (String a : c.accounts()) {
+        assertTrue(!missed.contains(a), c.name() + " account " + a + " flagged by the replay only");
+      }
+    }
+  }
+
+  private static Set<String> flagged(List<Alert> alerts) {
+    Set<String> accounts = new HashSet<>();
+    for (Alert a : alerts) {
+      if (a instanceof AccountAlert aa) {
+        accounts.add(aa.accountId());
+      } else if (a instanceof ClusterAlert ca) {
+        accounts.addAll(ca.accounts());
+      }
+    }
+    return accounts;
+  }
+
+  @Test
+  void job_fileAtParallelism2_campaignsCaught() throws Exception {
     P2Run run = p2();
     Evaluation.Report report =
         RunJobCommand.evaluate(SmallTrace.SPEC.generator(), run.alerts()).report();
     for (Evaluation.CampaignResult c : report.campaigns()) {
       assertTrue(c.timeToFirstAlertMillis() >= 0, c.name() + " never alerted:\n" + report.table());
-      assertTrue(c.recall() >= 0.9, c.name() + " recall " + c.recall() + "\n" + report.table());
+      assertEquals(1.0, c.recall(), c.name() + " recall\n" + report.table());
     }
-    Set<String> flaggedHard = new HashSet<>();
-    for (Evaluation.BenignResult b : report.benign()) {
-      if (b.hardNegative() && b.flagged() > 0) {
-        flaggedHard.add(b.archetype() + "=" + b.flagged());
-      }
-    }
-    assertEquals(Set.of(), flaggedHard, "hard negatives flagged:\n" + report.table());
   }
 
   static List<String> readParts(Path folder) throws IOException {

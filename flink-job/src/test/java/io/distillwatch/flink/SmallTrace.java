@@ -18,11 +18,11 @@ import java.util.Set;
 /**
  * A small generated trace for the end-to-end tests and what the core replay makes of it: three
  * campaigns (reasoning, agentic, hydra) and 2,400 benign accounts with every hard negative over two
- * weeks; the replay alerts all three campaigns and no benign account. The benign population is
- * sized so that each of two account-stage instances learns its signal calibration from a share big
- * enough to be ready (a few hundred accounts per exchange-count stratum); with 600, hydra went
- * unalerted at parallelism 2 for want of calibrated members. Two malformed lines are added, which
- * every run must count as rejected.
+ * weeks; the replay alerts all three campaigns and one benign account, a researcher who was the
+ * first to run a benchmark (see the README). The benign population was sized when each of two
+ * account-stage instances learned its own signal calibration (a few hundred accounts per
+ * exchange-count stratum; with 600, hydra went unalerted at parallelism 2); the calibration is now
+ * the cluster stage's. Two malformed lines are added, which every run must count as rejected.
  */
 final class SmallTrace {
   static final ScenarioSpec SPEC =

@@ -87,6 +87,10 @@ public final class AccountProfile {
 
   long lastEvaluatedTime;
 
+  // The next four are kept only as read from an older detector snapshot, which hands them to the
+  // cluster stage (where evaluation state lives since snapshot version 5); the profile form keeps
+  // them so that profiles of every form read alike. A new profile writes their defaults.
+
   /** Last combined evidence ({@code -log10} of the combined tail probability). */
   double evidence;
 

@@ -1,7 +1,7 @@
 package io.distillwatch.core.detect;
 
-import io.distillwatch.core.alert.AccountAlert;
 import io.distillwatch.core.io.Exchange;
+import io.distillwatch.core.link.AccountSignals;
 import io.distillwatch.core.link.LinkKey;
 import io.distillwatch.core.link.RarityTable;
 import io.distillwatch.core.link.StageMessage;
@@ -9,28 +9,24 @@ import io.distillwatch.core.stats.TailProbabilities;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The detector's account stage: folds each exchange into its account's {@link AccountProfile}, and
  * at evaluation points (a geometric schedule of the account's exchange count, and every few hours
- * of event time) computes the ten {@link Signal}s, turns each into a tail probability against the
- * population's learned distribution, and combines them into the account's evidence. It sends
- * downstream what linking and alerting need ({@link StageMessage}): an account's payment instrument
- * when it changes, and at evaluation points its template-set bands, current keys, evidence and,
- * when the evidence climbs above the nominal bar, a candidate alert that the cluster stage raises
- * if it clears the whole population's threshold.
+ * of event time) computes the ten {@link Signal}s' raw values. It sends downstream what linking and
+ * alerting need ({@link StageMessage}): an account's payment instrument when it changes, and at
+ * evaluation points its template-set bands, current keys and signal values, which the cluster stage
+ * calibrates against the whole population into evidence and alerts.
  *
- * <p>The population statistics (calibrators, threshold, prompt novelty, model first-seen times,
- * template rarity) are those of the accounts this stage sees: all of them in {@code
- * ExtractionDetector}; in the Flink job, each parallel instance sees a uniform share of accounts by
- * key hash and learns from that share. Profiles are the caller's: this class keeps none, so the
- * Flink job can hold them in keyed state.
+ * <p>What it learns of the population is what it can learn from a share of it, as one of {@code p}
+ * instances of a job that routes accounts by key hash: the content signals' priors (shares of
+ * reasoning and high-value exchanges), model first-seen times, and template rarity, whose counts it
+ * scales by its share ({@link #shards}). Whether a prompt is new comes from the {@link
+ * PromptStage}; the calibration of signal values lives in the cluster stage. Profiles are the
+ * caller's: this class keeps none, so the Flink job can hold them in keyed state.
  *
  * <p>Not thread-safe. No allocation per exchange except on evaluation and on an account's first
  * exchange.
@@ -40,27 +36,19 @@ public final class AccountStage {
   private static final int N = SIGNALS.length;
   private static final double LN10 = Math.log(10);
   private static final double MIN_RARE_TEMPLATES = 3;
-  private static final double CANDIDATES_PER_UNIT = 4;
-  static final int STRATA = 4;
 
-  /** Version of the {@link #writeTo} form; 2 adds the live-account count, 1 is still read. */
+  /**
+   * Version of the {@link #writeTo} form; 2 has no novelty filter (see {@link PromptStage}) and no
+   * calibration (see {@link Calibration}), and adds the live-account count ({@link LiveCount}).
+   */
   public static final int FORM_VERSION = 2;
 
   final DetectorConfig config;
-  private final double alpha;
-  private final double nominal;
-  final Calibrator[][] calibrators = new Calibrator[N][STRATA];
-  final ThresholdCalibrator threshold;
-  final EvidenceCombiner contentCombiner;
-  final EvidenceCombiner behaviourCombiner;
   final ModelRegistry models = new ModelRegistry();
-  final NoveltyFilter novelty;
   final RarityTable templates;
   private final KeyHashes hashes = new KeyHashes();
   private final double[] values = new double[N];
-  private final double[] tails = new double[N];
   private final boolean[] active = new boolean[N];
-  private final Groups groups = new Groups();
   private final long[] dayCounts = new long[14];
   private final double[] scratch = new double[14];
 
@@ -70,7 +58,6 @@ public final class AccountStage {
   long novelTotal;
   long reasoningTotal;
   long highValueTotal;
-  long accountAlerts;
   long expired;
 
   /** Live accounts by last-seen time, for the rarity caps; see {@link LiveCount}. */
@@ -85,39 +72,24 @@ public final class AccountStage {
   /** A stage with empty population statistics, configured by {@code config}. */
   public AccountStage(DetectorConfig config) {
     this.config = config;
-    this.alpha = config.targetFalsePositiveRate();
-    this.nominal = -Math.log10(alpha);
-    this.novelty = new NoveltyFilter(config.noveltyBits());
     this.live = new LiveCount(config.idleEvictionMillis());
     this.templates = config.linkerBuilder().buildRarityTable();
-    for (Signal s : SIGNALS) {
-      for (int k = 0; k < STRATA; k++) {
-        // A fixed seed per (signal, stratum): stages fed one stream learn the same quantiles.
-        calibrators[s.ordinal()][k] =
-            new Calibrator(
-                s.scaleFloor(), config.minCalibrationSamples(), 1024, calibratorSeed(s, k));
-      }
-    }
-    this.threshold = new ThresholdCalibrator(config.targetFalsePositiveRate());
-    // Moments are learned per (stratum, number of active signals): see moments().
-    this.contentCombiner = new EvidenceCombiner(STRATA * (N + 1), config.minCalibrationSamples());
-    this.behaviourCombiner = new EvidenceCombiner(STRATA * (N + 1), config.minCalibrationSamples());
-  }
-
-  static long calibratorSeed(Signal s, int stratum) {
-    return 0x0D15_7111_0000_0000L + (long) s.ordinal() * STRATA + stratum;
   }
 
   /**
-   * Tells the stage that it sees one in {@code n} of the population's accounts (a keyed job's
-   * parallelism), so that its live-account count, scaled by {@code n}, estimates the population's
-   * for the rarity caps. Default 1: the in-process detector sees every account.
+   * Tells the stage that it sees one in {@code n} of the population's accounts: 1 (the default) in
+   * {@code ExtractionDetector}, {@code p} for an instance of a job at parallelism {@code p} that
+   * routes accounts by key hash. Its live-account count, scaled by {@code n}, then estimates the
+   * population's for the rarity caps, and the template rarity table scales its counts to the
+   * population (see {@link RarityTable#populationShare}). Not persisted: it is how the stage is
+   * deployed, not what it learned.
    */
   public void shards(int n) {
     if (n < 1) {
       throw new IllegalArgumentException("shards must be >= 1, was " + n);
     }
     this.shards = n;
+    templates.populationShare(1.0 / n);
   }
 
   /**
@@ -175,10 +147,13 @@ public final class AccountStage {
    * whenever they run.
    *
    * @param profile the account's profile, null for an account not seen before (or evicted)
+   * @param novelPrompt whether the exchange's prompt is new to the population ({@link
+   *     PromptStage#novel})
    * @return the profile to keep: {@code profile} itself, or a new one when it was null or had been
    *     idle for longer than the configured idle eviction (the account starts afresh)
    */
-  public AccountProfile observe(AccountProfile profile, Exchange e, List<StageMessage> out) {
+  public AccountProfile observe(
+      AccountProfile profile, Exchange e, boolean novelPrompt, List<StageMessage> out) {
     long ts = e.timestamp();
     if (streamStart == Long.MIN_VALUE) {
       streamStart = ts;
@@ -200,7 +175,6 @@ public final class AccountStage {
     if (p.exchanges == 0) {
       hashes.computeOrg(e); // the profile keeps its first exchange's organisation
     }
-    boolean novelPrompt = novelty.firstSeen(hashes.prompt);
     p.update(e, hashes, novelPrompt);
     live.touch(lastSeen, p.lastSeen);
     double liveAccounts = (double) live.total() * shards;
@@ -338,85 +312,39 @@ public final class AccountStage {
   private void evaluate(AccountProfile p, long ts, List<StageMessage> out) {
     p.lastEvaluatedTime = ts;
     p.nextEvaluationAt = Math.max(p.exchanges + 1, (long) Math.ceil(p.exchanges * 1.4142));
-    computeSignals(p, ts);
-
-    Groups g = groups;
-    g.reset();
-    boolean calibrated = true;
-    int stratum = stratum(p.exchanges);
-    for (int i = 0; i < N; i++) {
-      if (!active[i]) {
-        continue;
-      }
-      Calibrator c = calibrators[i][stratum];
-      calibrated &= c.ready();
-      double tail = c.tail(values[i]);
-      tails[i] = tail;
-      g.add(SIGNALS[i], tail);
-    }
-    double pContent = contentTail(g, stratum);
-    double pBehaviour = behaviourTail(g, stratum);
-
-    // Accounts flagged on their own evidence no longer teach the population what is ordinary.
-    if (!p.allowlisted && p.flaggedAt == Long.MIN_VALUE) {
-      for (int i = 0; i < N; i++) {
-        if (active[i]) {
-          calibrators[i][stratum].update(values[i]);
-        }
-      }
-      if (calibrated) {
-        if (g.contentK > 0) {
-          contentCombiner.learn(g.contentSum, moments(stratum, g.contentK));
-        }
-        if (g.behaviourK > 0) {
-          behaviourCombiner.learn(g.behaviourSum, moments(stratum, g.behaviourK));
-        }
-      }
-    }
-    // Intersection-union test: extraction needs both content and behaviour evidence. With
-    // independent groups max(pc, pb)^2 is itself a uniform tail probability under the null.
-    double pAccount = Math.max(pContent, pBehaviour);
-    pAccount *= pAccount;
-    double lnEvidence = -Math.log(Math.max(pAccount, 1e-300));
-    p.evidence = -Math.log10(Math.max(pAccount, 1e-300));
-    if (calibrated) {
-      // Account-level flags stay in: the threshold bounds the share of accounts above it.
-      p.maxBin = threshold.record(p.maxBin, p.evidence);
-    }
-    double bar = threshold.threshold();
-    if (calibrated && threshold.calibrated() && !p.allowlisted && p.evidence >= bar) {
-      // Flagged by this stage's own population: it stops teaching the calibrators.
-      if (p.flaggedAt == Long.MIN_VALUE) {
-        p.flaggedAt = ts;
-      }
-    }
-    // Whether to alert is the cluster stage's decision, on the threshold of the whole population
-    // (this stage may see only a share of it). It gets a candidate each time the evidence climbs
-    // another quarter unit above the nominal bar, so it sees every band the global bar could give.
-    if (calibrated && !p.allowlisted && p.evidence >= nominal) {
-      int quantum = 1 + (int) Math.floor((p.evidence - nominal) * CANDIDATES_PER_UNIT);
-      if (quantum > p.alertBand) {
-        p.alertBand = quantum;
-        AccountAlert a = accountAlert(p, ts, 1.0 - pAccount);
-        out.add(StageMessage.alert(a, p.accountHash, p.orgHash, lnEvidence, flags(p, calibrated)));
-      }
-    }
+    // Calibrating the values into evidence, and deciding on an alert, is the cluster stage's: it
+    // sees every account's evaluations, where this stage may see only a share of the accounts.
     out.add(
-        StageMessage.evidence(
+        StageMessage.evaluation(
             p.accountId,
             p.accountHash,
             p.orgHash,
             ts,
             p.exchanges,
-            lnEvidence,
-            bar,
-            flags(p, calibrated)));
+            p.firstSeen,
+            signals(p, ts),
+            p.allowlisted ? StageMessage.ALLOWLISTED : 0));
   }
 
-  private static int flags(AccountProfile p, boolean calibrated) {
-    return (p.allowlisted ? StageMessage.ALLOWLISTED : 0)
-        | (p.flaggedAt != Long.MIN_VALUE ? StageMessage.FLAGGED : 0)
-        | (calibrated ? StageMessage.CALIBRATED : 0);
+  /**
+   * The signals' raw values as of {@code now} (NaN for inactive ones), and the figures an alert's
+   * reasons quote.
+   */
+  private AccountSignals signals(AccountProfile p, long now) {
+    computeSignals(p, now);
+    double[] v = new double[N];
+    for (int i = 0; i < N; i++) {
+      v[i] = active[i] ? values[i] : Double.NaN;
+    }
+    double[] figures = new double[6];
+    figures[AccountSignals.LAST_24H] = p.hourly.count(p.lastSeen);
+    figures[AccountSignals.OUTPUT_PER_EXCHANGE] =
+        p.outputTokens / (double) Math.max(1, p.exchanges);
+    figures[AccountSignals.NOVEL_PROMPTS] = Math.min(p.exchanges, p.novel);
+    figures[AccountSignals.TEMPLATES] = Math.max(1, p.templates.estimate());
+    figures[AccountSignals.IPS] = Math.min(p.exchanges, p.ips.estimate());
+    figures[AccountSignals.NETWORKS] = p.asns.estimate();
+    return new AccountSignals(v, figures);
   }
 
   private void computeSignals(AccountProfile p, long now) {
@@ -485,86 +413,11 @@ public final class AccountStage {
     }
   }
 
-  /**
-   * Exchange-count stratum: signals of an account with 10 exchanges are noisier than those of one
-   * with 10,000, so each is compared with accounts of similar history: [1, 32), [32, 256), [256,
-   * 2048), [2048, inf).
-   */
-  static int stratum(long exchanges) {
-    if (exchanges < 32) {
-      return 0;
-    }
-    if (exchanges < 256) {
-      return 1;
-    }
-    return exchanges < 2048 ? 2 : 3;
-  }
-
-  private double contentTail(Groups g, int stratum) {
-    return contentCombiner.tail(
-        g.contentSum, moments(stratum, g.contentK), g.contentMean, g.contentVar, g.contentTwoSided);
-  }
-
-  private double behaviourTail(Groups g, int stratum) {
-    return behaviourCombiner.tail(
-        g.behaviourSum,
-        moments(stratum, g.behaviourK),
-        g.behaviourMean,
-        g.behaviourVar,
-        g.behaviourTwoSided);
-  }
-
-  /**
-   * Index of the learned moments for a group of {@code k} active signals in a stratum; 0 when
-   * {@code k} is 0 (an empty group is never surprising).
-   */
-  private static int moments(int stratum, int k) {
-    return k == 0 ? 0 : stratum * (N + 1) + k;
-  }
-
   private void set(Signal s, double v) {
     if (Double.isFinite(v)) {
       values[s.ordinal()] = v;
       active[s.ordinal()] = true;
     }
-  }
-
-  private AccountAlert accountAlert(AccountProfile p, long ts, double score) {
-    accountAlerts++;
-    Map<String, Double> signals = new LinkedHashMap<>();
-    List<Integer> strongest = new ArrayList<>();
-    for (int i = 0; i < N; i++) {
-      if (active[i]) {
-        signals.put(SIGNALS[i].wireName(), round(values[i]));
-        strongest.add(i);
-      }
-    }
-    strongest.sort((a, b) -> Double.compare(tails[a], tails[b]));
-    List<String> reasons = new ArrayList<>(4);
-    for (int k = 0; k < Math.min(4, strongest.size()); k++) {
-      int i = strongest.get(k);
-      // An alert always says why: when the evidence is many moderate tails and none is below 5%,
-      // the strongest one is still named, with its share of accounts.
-      if (tails[i] < 0.05 || reasons.isEmpty()) {
-        reasons.add(SignalText.reason(SIGNALS[i], values[i], tails[i], p));
-      }
-    }
-    return new AccountAlert(
-        "account:" + p.accountId + ":" + p.alertBand,
-        p.accountId,
-        ts,
-        clamp(score),
-        p.exchanges,
-        signals,
-        reasons);
-  }
-
-  private static double clamp(double s) {
-    return Math.min(1.0, Math.max(0.0, s));
-  }
-
-  private static double round(double v) {
-    return Math.round(v * 1e4) / 1e4;
   }
 
   static String percent(double p) {
@@ -582,42 +435,11 @@ public final class AccountStage {
   // read-only state
 
   /**
-   * Explains a profile's current standing against this stage's population: every active signal with
-   * its value and tail probability and each group's combined probability. Recomputes the signals as
-   * of the account's last exchange; changes no learned state.
+   * The profile's signals as of its last exchange, as an evaluation would send them; changes no
+   * learned state. For explanations: the cluster stage calibrates them.
    */
-  public AccountExplanation explain(
-      AccountProfile p, int clusterSize, boolean clusterAlerted, long flaggedAt) {
-    computeSignals(p, p.lastSeen);
-    Map<String, Double> signalValues = new LinkedHashMap<>();
-    Map<String, Double> signalTails = new LinkedHashMap<>();
-    Groups g = groups;
-    g.reset();
-    int stratum = stratum(p.exchanges);
-    for (int i = 0; i < N; i++) {
-      if (!active[i]) {
-        continue;
-      }
-      double tail = calibrators[i][stratum].tail(values[i]);
-      signalValues.put(SIGNALS[i].wireName(), values[i]);
-      signalTails.put(SIGNALS[i].wireName(), tail);
-      g.add(SIGNALS[i], tail);
-    }
-    long own = p.flaggedAt;
-    long first =
-        own == Long.MIN_VALUE
-            ? flaggedAt
-            : flaggedAt == Long.MIN_VALUE ? own : Math.min(own, flaggedAt);
-    return new AccountExplanation(
-        p.accountId,
-        p.exchanges,
-        signalValues,
-        signalTails,
-        contentTail(g, stratum),
-        behaviourTail(g, stratum),
-        clusterSize,
-        clusterAlerted,
-        first == Long.MIN_VALUE ? -1 : first);
+  public AccountSignals signals(AccountProfile p) {
+    return signals(p, p.lastSeen);
   }
 
   /** Exchanges this stage has seen. */
@@ -625,19 +447,9 @@ public final class AccountStage {
     return exchanges;
   }
 
-  /** Account alerts this stage raised on accounts' own evidence. */
-  public long accountAlerts() {
-    return accountAlerts;
-  }
-
   /** Profiles handed in after idle longer than the idle eviction, and started afresh. */
   public long expiredProfiles() {
     return expired;
-  }
-
-  /** The current alert threshold on {@code -log10 p}. */
-  public double threshold() {
-    return threshold.threshold();
   }
 
   /** The configuration. */
@@ -650,51 +462,44 @@ public final class AccountStage {
 
   /**
    * Writes the learned population state (not the configuration, not any profile). Layout (form
-   * version 2): byte version, 8 longs (streamStart, streamTime, exchanges, novelTotal,
-   * reasoningTotal, highValueTotal, accountAlerts, expired), models, byte signals, byte strata and
-   * the calibrators signal-major, content then behaviour combiner, threshold, novelty filter,
-   * template rarity table, live-account count; each in its own form (see those classes). Form 1 is
-   * form 2 without the live-account count.
+   * version 2): byte version, 7 longs (streamStart, streamTime, exchanges, novelTotal,
+   * reasoningTotal, highValueTotal, expired), models, template rarity table, live-account count;
+   * each in its own form (see those classes). Form 1 had 8 longs (accountAlerts before expired),
+   * between the models and the rarity table the calibration now in {@link Calibration#writeLearned}
+   * and the novelty filter now in the {@link PromptStage}, and no live-account count.
    */
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(FORM_VERSION);
     for (long v :
         new long[] {
-          streamStart,
-          streamTime,
-          exchanges,
-          novelTotal,
-          reasoningTotal,
-          highValueTotal,
-          accountAlerts,
-          expired
+          streamStart, streamTime, exchanges, novelTotal, reasoningTotal, highValueTotal, expired
         }) {
       out.writeLong(v);
     }
     models.writeTo(out);
-    out.writeByte(N);
-    out.writeByte(STRATA);
-    for (Calibrator[] perSignal : calibrators) {
-      for (Calibrator c : perSignal) {
-        c.writeTo(out);
-      }
-    }
-    contentCombiner.writeTo(out);
-    behaviourCombiner.writeTo(out);
-    threshold.writeTo(out);
-    novelty.writeTo(out);
     templates.writeTo(out);
     live.writeTo(out);
   }
 
   /**
-   * Reads the form of {@link #writeTo} into a stage running with {@code config} (whose {@code
-   * noveltyBits} must equal the writer's). Corrupt input throws an {@link IOException} (a {@link
-   * SnapshotFormatException} when the data is wrong rather than the stream).
+   * Reads the form of {@link #writeTo} (1 or 2) into a stage running with {@code config}. Form 1's
+   * calibration and novelty filter, which this stage no longer keeps, are read past. Corrupt input
+   * throws an {@link IOException} (a {@link SnapshotFormatException} when the data is wrong rather
+   * than the stream).
    */
   public static AccountStage readFrom(DataInput in, DetectorConfig config) throws IOException {
+    return readFrom(in, config, new PromptStage(config), new Calibration(config));
+  }
+
+  /**
+   * {@link #readFrom(DataInput, DetectorConfig)}, reading a form 1's novelty filter into {@code
+   * prompts} and its calibration into {@code calibration} (a form 2 leaves both alone).
+   */
+  static AccountStage readFrom(
+      DataInput in, DetectorConfig config, PromptStage prompts, Calibration calibration)
+      throws IOException {
     int version = in.readUnsignedByte();
-    if (version < 1 || version > FORM_VERSION) {
+    if (version != 1 && version != FORM_VERSION) {
       throw new SnapshotFormatException(
           "account stage form version "
               + version
@@ -702,7 +507,7 @@ public final class AccountStage {
               + FORM_VERSION);
     }
     AccountStage s = new AccountStage(config);
-    long[] c = new long[8];
+    long[] c = new long[version == 1 ? 8 : 7];
     for (int i = 0; i < c.length; i++) {
       c[i] = in.readLong();
       if (i >= 2 && c[i] < 0) {
@@ -710,21 +515,10 @@ public final class AccountStage {
       }
     }
     s.models.readFrom(in);
-    int signals = in.readUnsignedByte();
-    int strata = in.readUnsignedByte();
-    if (signals != N || strata != STRATA) {
-      throw new SnapshotFormatException(
-          signals + " x " + strata + " calibrators, expected " + N + " x " + STRATA);
+    if (version == 1) {
+      calibration.readLearned(in);
+      prompts.novelty.readFrom(in);
     }
-    for (Calibrator[] perSignal : s.calibrators) {
-      for (Calibrator cal : perSignal) {
-        cal.readFrom(in);
-      }
-    }
-    s.contentCombiner.readFrom(in);
-    s.behaviourCombiner.readFrom(in);
-    s.threshold.readFrom(in);
-    s.novelty.readFrom(in);
     s.templates.readFrom(in);
     if (version >= 2) {
       s.live.readFrom(in);
@@ -737,49 +531,8 @@ public final class AccountStage {
     s.novelTotal = c[3];
     s.reasoningTotal = c[4];
     s.highValueTotal = c[5];
-    s.accountAlerts = c[6];
-    s.expired = c[7];
+    s.expired = c[c.length - 1];
     return s;
-  }
-
-  /** Per-group score sums of one evaluation, reused. */
-  static final class Groups {
-    double contentSum;
-    double contentMean;
-    double contentVar;
-    int contentK;
-    int contentTwoSided;
-    double behaviourSum;
-    double behaviourMean;
-    double behaviourVar;
-    int behaviourK;
-    int behaviourTwoSided;
-
-    void reset() {
-      contentSum = contentMean = contentVar = 0;
-      behaviourSum = behaviourMean = behaviourVar = 0;
-      contentK = behaviourK = 0;
-      contentTwoSided = behaviourTwoSided = 0;
-    }
-
-    void add(Signal s, double tail) {
-      double z = EvidenceCombiner.score(tail, s.twoSided());
-      double mu = s.twoSided() ? 0 : EvidenceCombiner.TRUNCATED_MEAN;
-      double var = s.twoSided() ? 1 : EvidenceCombiner.TRUNCATED_VARIANCE;
-      if (s.content()) {
-        contentSum += z;
-        contentMean += mu;
-        contentVar += var;
-        contentK++;
-        contentTwoSided += s.twoSided() ? 1 : 0;
-      } else {
-        behaviourSum += z;
-        behaviourMean += mu;
-        behaviourVar += var;
-        behaviourK++;
-        behaviourTwoSided += s.twoSided() ? 1 : 0;
-      }
-    }
   }
 
   /** Small registry of when each model was first seen in the stream. */

@@ -3,6 +3,7 @@ package io.distillwatch.core.detect;
 import io.distillwatch.core.alert.AccountAlert;
 import io.distillwatch.core.alert.Alert;
 import io.distillwatch.core.alert.ClusterAlert;
+import io.distillwatch.core.link.AccountSignals;
 import io.distillwatch.core.link.Cluster;
 import io.distillwatch.core.link.HydraLinker;
 import io.distillwatch.core.link.LinkKey;
@@ -21,19 +22,21 @@ import java.util.Set;
 import org.apache.commons.math3.special.Gamma;
 
 /**
- * The detector's cluster stage: merges the link stage's edges into clusters (union-find), keeps
- * each cluster's members' evidence, scores a cluster on its members' evidence and the rarity of its
- * coordination, flags a fresh account that joins an alerted cluster, and is the one place every
- * alert leaves from, so an account alerted on its own and through its cluster is alerted once and
- * again only on escalation.
+ * The detector's cluster stage: calibrates each account evaluation's raw signal values against the
+ * whole population into evidence and candidate alerts ({@link Calibration}), merges the link
+ * stage's edges into clusters (union-find), keeps each cluster's members' evidence, scores a
+ * cluster on its members' evidence and the rarity of its coordination, flags a fresh account that
+ * joins an alerted cluster, and is the one place every alert leaves from, so an account alerted on
+ * its own and through its cluster is alerted once and again only on escalation.
  *
- * <p>It sees edges, evidence (one message per account evaluation, a geometric schedule) and alerts,
- * never the exchanges themselves; the Flink job runs it on one slot. A cluster is alerted when
- * {@code -log10} of {@code max(p_members, p_coordination)^2} clears the account stage's threshold:
- * {@code p_members} is the Gamma tail of the members' mean evidence (at most {@code
- * maxEffectiveMembers} count, as members of one operator are not independent), {@code
- * p_coordination} the share of components at least this large (ignored for a single declared
- * organisation).
+ * <p>It sees edges and evaluations (one message per account evaluation, a geometric schedule),
+ * never the exchanges themselves; the Flink job runs it on one slot, so the calibration is the
+ * whole population's at any parallelism. (Evidence messages of form 1, calibrated by the account
+ * stage, and its candidate alerts are still handled as before.) A cluster is alerted when {@code
+ * -log10} of {@code max(p_members, p_coordination)^2} clears the population's threshold: {@code
+ * p_members} is the Gamma tail of the members' mean evidence (at most {@code maxEffectiveMembers}
+ * count, as members of one operator are not independent), {@code p_coordination} the share of
+ * components at least this large (ignored for a single declared organisation).
  *
  * <p>Memory: one index per account it holds. It holds an account while the account is in a cluster
  * (for good: clusters are never split or dropped) or while messages about it keep arriving (a
@@ -41,10 +44,11 @@ import org.apache.commons.math3.special.Gamma;
  * account with no message about it for longer than {@link #releaseAfterMillis()} (the idle eviction
  * plus the re-evaluation interval, in event time) is released: its id, its entry in the account map
  * and its alert state go, and its index is reused. Measured by {@code BoundedMemoryTest} (JDK 17,
- * compressed references, ids like {@code throwaway-123456}): 178 bytes of heap per account held
- * with G1, 161 with ParallelGC, of which its id string is 56; a released account leaves its index's
- * array slots, 100 bytes (84 with ParallelGC), until a new account reuses the index. So the stage
- * grows with the most accounts held at once, not with the accounts ever seen. Not thread-safe.
+ * compressed references, ids like {@code throwaway-123456}): 208 bytes of heap per account held
+ * with G1, of which its id string is 56 and its evaluation state (see {@link Calibration}) 24; a
+ * released account leaves its index's array slots, 130 bytes, until a new account reuses the index.
+ * So the stage grows with the most accounts held at once, not with the accounts ever seen. Not
+ * thread-safe.
  *
  * <p>Implementation notes. Accounts are found by their 64-bit hash in an open-addressing table of
  * primitive arrays (no boxing). Accounts not known to be in a cluster sit on an intrusive list (two
@@ -59,10 +63,14 @@ import org.apache.commons.math3.special.Gamma;
  * seen, fixed in size; an account that comes back after release is counted again.
  */
 public final class ClusterStage {
-  /** Version of the {@link #writeTo} form; 2 releases idle lone accounts. */
-  public static final int FORM_VERSION = 2;
+  /**
+   * Version of the {@link #writeTo} form; 2 releases idle lone accounts; 3 holds the calibration of
+   * account signals and each account's own flag, threshold bin and candidate band.
+   */
+  public static final int FORM_VERSION = 3;
 
   private static final double LN10 = Math.log(10);
+  private static final double CANDIDATES_PER_UNIT = 4;
 
   /** End of the idle list, or {@code older} of an account not on it. */
   private static final int NONE = -1;
@@ -71,7 +79,9 @@ public final class ClusterStage {
 
   private final DetectorConfig config;
   private final double alpha;
+  private final double nominal;
   private final long releaseAfter;
+  Calibration calibration;
   final HydraLinker linker;
   private final IndexMap indexOf = new IndexMap();
   private String[] ids = new String[1024];
@@ -79,6 +89,14 @@ public final class ClusterStage {
   private long[] flaggedAt = new long[1024];
   private byte[] flags = new byte[1024];
   private int[] maxBin = new int[1024];
+
+  // Per account, from its evaluations (see evaluate): the start of the profile they came from,
+  // when its evidence first cleared the calibration's own threshold, its bin there, and the
+  // highest candidate band it reached.
+  private long[] profileStart = new long[1024];
+  private long[] ownFlaggedAt = new long[1024];
+  private int[] ownBin = new int[1024];
+  private int[] candidateBand = new int[1024];
 
   /** The clock when a message was last about the account. */
   private long[] lastSeen = new long[1024];
@@ -105,6 +123,8 @@ public final class ClusterStage {
   private ClusterStage(DetectorConfig config, HydraLinker linker, ThresholdCalibrator threshold) {
     this.config = config;
     this.alpha = config.targetFalsePositiveRate();
+    this.nominal = -Math.log10(alpha);
+    this.calibration = new Calibration(config);
     this.linker = linker;
     this.threshold = threshold;
     long idle = config.idleEvictionMillis();
@@ -113,6 +133,8 @@ public final class ClusterStage {
     Arrays.fill(flaggedAt, Long.MIN_VALUE);
     Arrays.fill(maxBin, ThresholdCalibrator.NONE);
     Arrays.fill(older, UNLISTED);
+    Arrays.fill(ownFlaggedAt, Long.MIN_VALUE);
+    Arrays.fill(ownBin, ThresholdCalibrator.NONE);
   }
 
   /**
@@ -138,47 +160,14 @@ public final class ClusterStage {
     int a = index(m.accountId(), m.accountHash(), m.orgHash());
     switch (m.type()) {
       case EVIDENCE -> {
-        linker.exchanges(a, m.exchanges());
-        flags[a] = (byte) m.flags();
-        linker.evidence(a, m.lnEvidence());
-        Cluster c = linker.clusterOf(a);
-        if ((m.flags() & StageMessage.CALIBRATED) != 0 && (c == null || !c.alerted())) {
-          // The threshold is the whole population's: every account's evidence passes here.
-          // Members of an alerted cluster leave it, so a campaign cannot raise its own bar.
-          maxBin[a] = threshold.record(maxBin[a], m.lnEvidence() / LN10);
-        }
-        if (c != null) {
-          evaluateCluster(c, ts, out);
-          if (c.alerted()) {
-            linked(a, c, null, ts, out);
-          }
+        if (m.signals() != null) {
+          evaluate(a, m, ts, out);
+        } else {
+          // Form 1: the account stage calibrated the evidence itself.
+          evidence(a, m.exchanges(), m.lnEvidence(), m.flags(), ts, out);
         }
       }
-      case ALERT -> {
-        flags[a] = (byte) m.flags();
-        double evidence = m.lnEvidence() / LN10;
-        double bar = threshold.threshold();
-        if (threshold.calibrated() && evidence >= bar) {
-          int accountBand = 1 + (int) Math.floor(evidence - bar);
-          if (accountBand > band[a]) {
-            band[a] = accountBand;
-            if (flaggedAt[a] == Long.MIN_VALUE) {
-              flaggedAt[a] = ts;
-            }
-            accountAlerts++;
-            AccountAlert candidate = m.alert();
-            out.add(
-                new AccountAlert(
-                    "account:" + ids[a] + ":" + accountBand,
-                    candidate.accountId(),
-                    candidate.detectedAt(),
-                    candidate.score(),
-                    candidate.exchanges(),
-                    candidate.signals(),
-                    candidate.reasons()));
-          }
-        }
-      }
+      case ALERT -> candidate(a, m.lnEvidence() / LN10, m.alert(), m.flags(), ts, out);
       case EDGE -> {
         int b = index(m.otherId(), m.otherHash(), m.otherOrgHash());
         linker.exchanges(a, m.exchanges());
@@ -211,6 +200,115 @@ public final class ClusterStage {
         }
       }
       default -> throw new IllegalArgumentException("the cluster stage takes no " + m.type());
+    }
+  }
+
+  /**
+   * An account's evaluation: calibrates its signals against the whole population into evidence,
+   * lets it teach the calibration unless it was flagged on its own evidence, raises a candidate
+   * alert each time the evidence climbs another quarter unit above the nominal bar {@code
+   * -log10(FPR)}, then handles the evidence. In the core this is exactly what the account stage
+   * used to do at the evaluation, followed by its alert and evidence messages.
+   */
+  private void evaluate(int a, StageMessage m, long ts, List<Alert> out) {
+    if (profileStart[a] != m.profileStart()) {
+      // A new profile (first evaluation, or the account came back after idle eviction): it
+      // starts afresh here too, as it did when this state was in the profile.
+      profileStart[a] = m.profileStart();
+      ownFlaggedAt[a] = Long.MIN_VALUE;
+      ownBin[a] = ThresholdCalibrator.NONE;
+      candidateBand[a] = 0;
+    }
+    boolean allowlisted = (m.flags() & StageMessage.ALLOWLISTED) != 0;
+    Calibration c = calibration;
+    c.score(m.signals(), m.exchanges());
+    boolean calibrated = c.calibrated;
+    // Accounts flagged on their own evidence no longer teach the population what is ordinary.
+    if (!allowlisted && ownFlaggedAt[a] == Long.MIN_VALUE) {
+      c.learn();
+    }
+    // Intersection-union test: extraction needs both content and behaviour evidence. With
+    // independent groups max(pc, pb)^2 is itself a uniform tail probability under the null.
+    double pAccount = Math.max(c.pContent, c.pBehaviour);
+    pAccount *= pAccount;
+    double lnEvidence = -Math.log(Math.max(pAccount, 1e-300));
+    double evidence = -Math.log10(Math.max(pAccount, 1e-300));
+    if (calibrated) {
+      // Account-level flags stay in: the threshold bounds the share of accounts above it.
+      ownBin[a] = c.threshold.record(ownBin[a], evidence);
+    }
+    if (calibrated
+        && c.threshold.calibrated()
+        && !allowlisted
+        && evidence >= c.threshold.threshold()
+        && ownFlaggedAt[a] == Long.MIN_VALUE) {
+      ownFlaggedAt[a] = ts;
+    }
+    int flags =
+        (allowlisted ? StageMessage.ALLOWLISTED : 0)
+            | (ownFlaggedAt[a] != Long.MIN_VALUE ? StageMessage.FLAGGED : 0)
+            | (calibrated ? StageMessage.CALIBRATED : 0);
+    if (calibrated && !allowlisted && evidence >= nominal) {
+      int quantum = 1 + (int) Math.floor((evidence - nominal) * CANDIDATES_PER_UNIT);
+      if (quantum > candidateBand[a]) {
+        candidateBand[a] = quantum;
+        AccountAlert candidate =
+            c.alert(
+                "account:" + m.accountId() + ":" + quantum,
+                m.accountId(),
+                ts,
+                1.0 - pAccount,
+                m.exchanges(),
+                m.signals());
+        candidate(a, lnEvidence / LN10, candidate, flags, ts, out);
+      }
+    }
+    evidence(a, m.exchanges(), lnEvidence, flags, ts, out);
+  }
+
+  /** An account's evidence: the threshold's, its cluster's, and a linked alert if due. */
+  private void evidence(
+      int a, long exchanges, double lnEvidence, int accountFlags, long ts, List<Alert> out) {
+    linker.exchanges(a, exchanges);
+    flags[a] = (byte) accountFlags;
+    linker.evidence(a, lnEvidence);
+    Cluster c = linker.clusterOf(a);
+    if ((accountFlags & StageMessage.CALIBRATED) != 0 && (c == null || !c.alerted())) {
+      // The threshold is the whole population's: every account's evidence passes here.
+      // Members of an alerted cluster leave it, so a campaign cannot raise its own bar.
+      maxBin[a] = threshold.record(maxBin[a], lnEvidence / LN10);
+    }
+    if (c != null) {
+      evaluateCluster(c, ts, out);
+      if (c.alerted()) {
+        linked(a, c, null, ts, out);
+      }
+    }
+  }
+
+  /** A candidate alert on an account's own evidence: raised if it clears the threshold's band. */
+  private void candidate(
+      int a, double evidence, AccountAlert candidate, int accountFlags, long ts, List<Alert> out) {
+    flags[a] = (byte) accountFlags;
+    double bar = threshold.threshold();
+    if (threshold.calibrated() && evidence >= bar) {
+      int accountBand = 1 + (int) Math.floor(evidence - bar);
+      if (accountBand > band[a]) {
+        band[a] = accountBand;
+        if (flaggedAt[a] == Long.MIN_VALUE) {
+          flaggedAt[a] = ts;
+        }
+        accountAlerts++;
+        out.add(
+            new AccountAlert(
+                "account:" + ids[a] + ":" + accountBand,
+                candidate.accountId(),
+                candidate.detectedAt(),
+                candidate.score(),
+                candidate.exchanges(),
+                candidate.signals(),
+                candidate.reasons()));
+      }
     }
   }
 
@@ -261,6 +359,12 @@ public final class ClusterStage {
     older = Arrays.copyOf(older, n);
     Arrays.fill(older, old, n, UNLISTED);
     newer = Arrays.copyOf(newer, n);
+    profileStart = Arrays.copyOf(profileStart, n);
+    ownFlaggedAt = Arrays.copyOf(ownFlaggedAt, n);
+    Arrays.fill(ownFlaggedAt, old, n, Long.MIN_VALUE);
+    ownBin = Arrays.copyOf(ownBin, n);
+    Arrays.fill(ownBin, old, n, ThresholdCalibrator.NONE);
+    candidateBand = Arrays.copyOf(candidateBand, n);
   }
 
   private void append(int i) {
@@ -319,6 +423,11 @@ public final class ClusterStage {
     // The threshold keeps the account's bin: its counts are over accounts seen, not held.
     maxBin[i] = ThresholdCalibrator.NONE;
     lastSeen[i] = 0;
+    // The calibration's threshold keeps its bin too; the profile is gone (see releaseAfter).
+    profileStart[i] = 0;
+    ownFlaggedAt[i] = Long.MIN_VALUE;
+    ownBin[i] = ThresholdCalibrator.NONE;
+    candidateBand[i] = 0;
   }
 
   private boolean allowlisted(int i) {
@@ -476,6 +585,45 @@ public final class ClusterStage {
     return i < 0 ? Long.MIN_VALUE : flaggedAt[i];
   }
 
+  /**
+   * Explains an account's standing from its current signals {@code s} (see {@link
+   * AccountStage#signals}), against the population's calibration; changes no learned state.
+   */
+  AccountExplanation explain(String accountId, long exchanges, AccountSignals s) {
+    calibration.score(s, exchanges);
+    Map<String, Double> values = new LinkedHashMap<>();
+    Map<String, Double> tails = new LinkedHashMap<>();
+    calibration.explain(values, tails);
+    int i = indexOf(accountId);
+    long own = i < 0 ? Long.MIN_VALUE : ownFlaggedAt[i];
+    long here = i < 0 ? Long.MIN_VALUE : flaggedAt[i];
+    long first = own == Long.MIN_VALUE ? here : here == Long.MIN_VALUE ? own : Math.min(own, here);
+    return new AccountExplanation(
+        accountId,
+        exchanges,
+        values,
+        tails,
+        calibration.pContent,
+        calibration.pBehaviour,
+        clusterSize(accountId),
+        clusterAlerted(accountId),
+        first == Long.MIN_VALUE ? -1 : first);
+  }
+
+  /**
+   * Takes over an account's evaluation state from a profile of an older snapshot (where the account
+   * stage kept it), if the stage holds the account.
+   */
+  void adoptEvaluationState(String accountId, long start, long flagged, int bin, int candidates) {
+    int i = indexOf(accountId);
+    if (i >= 0) {
+      profileStart[i] = start;
+      ownFlaggedAt[i] = flagged;
+      ownBin[i] = bin;
+      candidateBand[i] = candidates;
+    }
+  }
+
   /** Whether the stage holds the account (heard of it and has not released it). */
   public boolean holds(String accountId) {
     return indexOf(accountId) >= 0;
@@ -520,23 +668,27 @@ public final class ClusterStage {
   // persistence
 
   /**
-   * Writes the learned state. Form version 2, in order:
+   * Writes the learned state. Form version 3, in order:
    *
    * <pre>
-   * byte    version (2)
+   * byte    version (3)
    * long    accountAlerts, long clusterAlerts
    * long    clock (Long.MIN_VALUE before the first message)
    *         the threshold calibrator's form
+   *         the calibration's form (form 3 only; see Calibration#writeTo)
    *         the linker's form (version 4: union-find, clusters, released indices; 2 and 3,
    *         which end with a key table that is skipped, are still read)
    * per index in use, in index order (released indices, as the linker's form lists them, have
    *         no record): UTF id, int band, long flaggedAt, byte flags, int threshold bin,
-   *         long lastSeen
+   *         long lastSeen; form 3 then: long profileStart, long own flaggedAt, int own
+   *         threshold bin, int candidate band
    * int     accounts on the idle list, then each as int index, least recently seen first
    * </pre>
    *
-   * Accounts in use but not on the idle list are in a cluster. The account map is rebuilt from the
-   * linker's account hashes, and the release horizon is configuration, not written.
+   * A form 2 is read with an empty calibration and no evaluation state.
+   *
+   * <p>Accounts in use but not on the idle list are in a cluster. The account map is rebuilt from
+   * the linker's account hashes, and the release horizon is configuration, not written.
    */
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(FORM_VERSION);
@@ -544,6 +696,7 @@ public final class ClusterStage {
     out.writeLong(clusterAlerts);
     out.writeLong(clock);
     threshold.writeTo(out);
+    calibration.writeTo(out);
     linker.writeTo(out);
     int listed = 0;
     for (int i = 0; i < linker.indices(); i++) {
@@ -556,6 +709,10 @@ public final class ClusterStage {
       out.writeByte(flags[i]);
       out.writeInt(maxBin[i]);
       out.writeLong(lastSeen[i]);
+      out.writeLong(profileStart[i]);
+      out.writeLong(ownFlaggedAt[i]);
+      out.writeInt(ownBin[i]);
+      out.writeInt(candidateBand[i]);
       if (older[i] != UNLISTED) {
         listed++;
       }
@@ -569,9 +726,12 @@ public final class ClusterStage {
   /** Reads the form of {@link #writeTo}; corrupt input throws an {@link IOException}. */
   public static ClusterStage readFrom(DataInput in, DetectorConfig config) throws IOException {
     int version = in.readUnsignedByte();
-    if (version != FORM_VERSION) {
+    if (version != 2 && version != FORM_VERSION) {
       throw new SnapshotFormatException(
-          "cluster stage form version " + version + " unknown; this build reads " + FORM_VERSION);
+          "cluster stage form version "
+              + version
+              + " unknown; this build reads 2 to "
+              + FORM_VERSION);
     }
     long accountAlerts = in.readLong();
     long clusterAlerts = in.readLong();
@@ -581,8 +741,13 @@ public final class ClusterStage {
     }
     ThresholdCalibrator threshold = new ThresholdCalibrator(config.targetFalsePositiveRate());
     threshold.readFrom(in);
+    Calibration calibration = new Calibration(config);
+    if (version >= 3) {
+      calibration.readFrom(in);
+    }
     HydraLinker linker = HydraLinker.readFrom(in);
     ClusterStage s = new ClusterStage(config, linker, threshold);
+    s.calibration = calibration;
     int n = linker.indices();
     s.clock = clock;
     if (n > s.ids.length) {
@@ -598,8 +763,21 @@ public final class ClusterStage {
       s.flags[i] = in.readByte();
       s.maxBin[i] = in.readInt();
       s.lastSeen[i] = in.readLong();
-      if (s.maxBin[i] < ThresholdCalibrator.EXCLUDED || s.maxBin[i] >= ThresholdCalibrator.BINS) {
-        throw new SnapshotFormatException("cluster stage threshold bin " + s.maxBin[i]);
+      if (version >= 3) {
+        s.profileStart[i] = in.readLong();
+        s.ownFlaggedAt[i] = in.readLong();
+        s.ownBin[i] = in.readInt();
+        s.candidateBand[i] = in.readInt();
+      }
+      if (outOfRange(s.maxBin[i]) || outOfRange(s.ownBin[i]) || s.candidateBand[i] < 0) {
+        throw new SnapshotFormatException(
+            "cluster stage threshold bin "
+                + s.maxBin[i]
+                + ", own bin "
+                + s.ownBin[i]
+                + " or candidate band "
+                + s.candidateBand[i]
+                + " out of range");
       }
       if (s.lastSeen[i] > clock) {
         throw new SnapshotFormatException(
@@ -634,6 +812,10 @@ public final class ClusterStage {
     s.accountAlerts = accountAlerts;
     s.clusterAlerts = clusterAlerts;
     return s;
+  }
+
+  private static boolean outOfRange(int bin) {
+    return bin < ThresholdCalibrator.EXCLUDED || bin >= ThresholdCalibrator.BINS;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -28,13 +28,16 @@ import java.util.zip.CRC32C;
  * 4       2           format version (5; 3 and 4 are still read)
  * 6                   sections, in this order:
  *   tag 1 COUNTERS    2 longs: evictedIdle, evictedCap
- *   tag 2 ACCOUNTS    AccountStage form (see AccountStage#writeTo): counters, models,
- *                     calibrators, combiners, threshold, novelty filter, template rarity table,
- *                     live-account count (its form has its own version byte: 2 in version 5, 1
- *                     before)
+ *   tag 7 PROMPTS     PromptStage form: the novelty filter (version 5 only)
+ *   tag 2 ACCOUNTS    AccountStage form (see AccountStage#writeTo): counters, models, template
+ *                     rarity table, live-account count (form 2; versions 3 and 4 have form 1,
+ *                     with the calibration and the novelty filter before the rarity table and no
+ *                     live-account count)
  *   tag 3 LINKS       LinkStage form: its key map, least recently used first
- *   tag 4 CLUSTERS    ClusterStage form: linker (union-find, clusters) and per-account alert state;
- *                     the linker's form has its own version byte: 4 in version 4, 3 in version 3
+ *   tag 4 CLUSTERS    ClusterStage form: threshold, calibration (form 3; versions 3 and 4 have
+ *                     form 2, without it), linker (union-find, clusters) and per-account alert
+ *                     and evaluation state; the linker's form has its own version byte: 4 in
+ *                     versions 4 and 5, 3 in version 3
  *   tag 5 PROFILES    byte profile form version, int n (live profiles), n x AccountProfile form,
  *                     least recently accessed first (the access order idle eviction walks)
  * end-12  8           byte count of everything before this field
@@ -45,9 +48,15 @@ import java.util.zip.CRC32C;
  * linker state has no equivalent in the staged one; they are refused with a message saying so.
  * Version 3 differs from 4 only inside the cluster stage: its linker form (3) ends with a key table
  * from when the linker decided rarity itself, which the linker reads past; a version 3 snapshot
- * restores to the same detector, and its own snapshot is then version 4. Version 4 differs from 5
- * only in the account stage's form (1), which has no live-account count; the reader counts the
- * restored profiles instead, which gives the count the detector would have kept.
+ * restores to the same detector, and its own snapshot is then version 5. Version 5 moved the
+ * novelty filter out of the account stage into its own prompt stage section, and the calibration
+ * (calibrators, combiners, the account-level threshold) and each account's evaluation state (own
+ * flag, threshold bin, candidate band, kept in the profile until then) into the cluster stage, and
+ * added the account stage's live-account count. An older snapshot's filter and calibration are read
+ * from its account stage section, and each restored profile's evaluation state is handed to the
+ * cluster stage; the profile form keeps those fields, unused, so profiles of every version read
+ * alike. Its live-account count is rebuilt from the restored profiles, which gives the count the
+ * detector would have kept.
  *
  * <p>Implementation notes. The writer streams through a 64 KiB buffer; the checksum is a trailer,
  * so reading cannot check it before parsing. Instead every count is range-checked as it is read,
@@ -61,7 +70,8 @@ final class DetectorSnapshot {
 
   /**
    * Written version. 3: the staged detector (account, link and cluster stages); 4: linker form 4,
-   * without the linker's key table; 5: account stage form 2, with the live-account count.
+   * without the linker's key table; 5: the prompt stage (novelty) before the account stage, the
+   * calibration in the cluster stage, and the account stage's live-account count.
    */
   static final int VERSION = 5;
 
@@ -69,7 +79,14 @@ final class DetectorSnapshot {
   static final int OLDEST_READ = 3;
 
   private static final String[] SECTIONS = {
-    "header", "counters", "account stage", "link stage", "cluster stage", "profiles", "trailer"
+    "header",
+    "counters",
+    "account stage",
+    "link stage",
+    "cluster stage",
+    "profiles",
+    "trailer",
+    "prompt stage"
   };
   private static final int COUNTERS = 1;
   private static final int ACCOUNTS = 2;
@@ -77,6 +94,7 @@ final class DetectorSnapshot {
   private static final int CLUSTERS = 4;
   private static final int PROFILES = 5;
   private static final int TRAILER = 6;
+  private static final int PROMPTS = 7;
 
   private DetectorSnapshot() {}
 
@@ -88,6 +106,8 @@ final class DetectorSnapshot {
     out.writeByte(COUNTERS);
     out.writeLong(d.evictedIdle);
     out.writeLong(d.evictedCap);
+    out.writeByte(PROMPTS);
+    d.prompts.writeTo(out);
     out.writeByte(ACCOUNTS);
     d.accounts.writeTo(out);
     out.writeByte(LINKS);
@@ -186,16 +206,27 @@ final class DetectorSnapshot {
     if (evictedIdle < 0 || evictedCap < 0) {
       throw corrupt(COUNTERS, "negative eviction count", null);
     }
+    PromptStage prompts;
+    if (version >= 5) {
+      expect(in, PROMPTS, section);
+      prompts = PromptStage.readFrom(in, config);
+    } else {
+      prompts = new PromptStage(config); // its filter is in the account stage's form 1
+    }
     expect(in, ACCOUNTS, section);
-    AccountStage accounts = AccountStage.readFrom(in, config);
+    Calibration legacyCalibration = new Calibration(config);
+    AccountStage accounts = AccountStage.readFrom(in, config, prompts, legacyCalibration);
     expect(in, LINKS, section);
     LinkStage links = config.newLinkStage();
     links.readFrom(in);
     expect(in, CLUSTERS, section);
     ClusterStage clusters = ClusterStage.readFrom(in, config);
+    if (version < 5) {
+      clusters.calibration = legacyCalibration; // the account stage's form 1 held it
+    }
     // Everything is read into a detector nobody else can see yet: it is returned only when the
     // whole snapshot has been read and its checksum matched.
-    ExtractionDetector d = new ExtractionDetector(config, accounts, links, clusters);
+    ExtractionDetector d = new ExtractionDetector(config, prompts, accounts, links, clusters);
 
     expect(in, PROFILES, section);
     int form = in.readUnsignedByte();
@@ -217,6 +248,9 @@ final class DetectorSnapshot {
           config.allowlistedAccounts().contains(p.accountId) || allowedOrgs.contains(p.orgHash);
       if (d.profiles.put(p) != null) {
         throw corrupt(PROFILES, "profile '" + p.accountId + "' appears twice", null);
+      }
+      if (version < 5) {
+        clusters.adoptEvaluationState(p.accountId, p.firstSeen, p.flaggedAt, p.maxBin, p.alertBand);
       }
     }
     accounts.recountLive(d.profiles.values());

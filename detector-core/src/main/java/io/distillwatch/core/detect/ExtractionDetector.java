@@ -29,17 +29,22 @@ import java.util.List;
  * members' own evidence and the rarity of its coordination as the two groups, and a fresh account
  * that links to an alerted cluster is flagged on that exchange.
  *
- * <p>Structure: the detector is three stages run in one thread, the same three the Flink job runs
- * as keyed stages: an {@link AccountStage} over profiles kept here (in access order, evicted when
- * idle or over the cap), a {@link LinkStage} over link keys, and a {@link ClusterStage} that merges
- * links into clusters and lets each alert out once. The stages talk only through {@link
- * StageMessage}s, downstream, so the Flink job at parallelism 1 emits exactly these alerts.
+ * <p>Structure: the detector is four stages run in one thread, the same four the Flink job runs as
+ * keyed stages: a {@link PromptStage} that tells whether each prompt is new to the population, an
+ * {@link AccountStage} over profiles kept here (in access order, evicted when idle or over the cap)
+ * that sends raw signal values at evaluation points, a {@link LinkStage} over link keys, and a
+ * {@link ClusterStage} that calibrates the signals against the whole population, merges links into
+ * clusters and lets each alert out once. The stages talk only through exchanges and {@link
+ * StageMessage}s, downstream, so the Flink job at parallelism 1 emits exactly these alerts, and at
+ * higher parallelism every statistic but template rarity (estimated from each account-stage
+ * instance's share) is still learned from the whole population.
  *
  * <p>Not thread-safe: one detector per thread. No static state.
  */
 public final class ExtractionDetector {
   // State is package-private for DetectorSnapshot, which writes and reads all of it.
   final DetectorConfig config;
+  final PromptStage prompts;
   final ProfileMap profiles;
   final AccountStage accounts;
   final LinkStage links;
@@ -52,12 +57,22 @@ public final class ExtractionDetector {
   long evictedCap;
 
   ExtractionDetector(DetectorConfig config) {
-    this(config, new AccountStage(config), config.newLinkStage(), new ClusterStage(config));
+    this(
+        config,
+        new PromptStage(config),
+        new AccountStage(config),
+        config.newLinkStage(),
+        new ClusterStage(config));
   }
 
   ExtractionDetector(
-      DetectorConfig config, AccountStage accounts, LinkStage links, ClusterStage clusters) {
+      DetectorConfig config,
+      PromptStage prompts,
+      AccountStage accounts,
+      LinkStage links,
+      ClusterStage clusters) {
     this.config = config;
+    this.prompts = prompts;
     this.profiles = new ProfileMap(1024);
     this.accounts = accounts;
     this.links = links;
@@ -105,7 +120,7 @@ public final class ExtractionDetector {
     String id = e.accountId();
     AccountProfile p = profiles.get(id, AccountProfile.hash(id));
     messages.clear();
-    AccountProfile q = accounts.observe(p, e, messages);
+    AccountProfile q = accounts.observe(p, e, prompts.novel(e), messages);
     if (q != p) {
       if (p != null) {
         evictedIdle++; // idle past the eviction time, not yet swept: it starts afresh
@@ -164,11 +179,7 @@ public final class ExtractionDetector {
     if (p == null) {
       return null;
     }
-    return accounts.explain(
-        p,
-        clusters.clusterSize(accountId),
-        clusters.clusterAlerted(accountId),
-        clusters.flaggedAt(accountId));
+    return clusters.explain(accountId, p.exchanges, accounts.signals(p));
   }
 
   /** Exchanges observed. */

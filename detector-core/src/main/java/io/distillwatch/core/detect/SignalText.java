@@ -1,25 +1,30 @@
 package io.distillwatch.core.detect;
 
+import io.distillwatch.core.link.AccountSignals;
 import java.util.Locale;
 
 /** Plain-sentence reasons for alerts, one per signal, with the value and how rare it is. */
 final class SignalText {
   private SignalText() {}
 
-  static String reason(Signal s, double v, double tail, AccountProfile p) {
+  /**
+   * The reason for one signal, quoting {@code a}'s figures (see {@link AccountStage}'s evaluation)
+   * and the account's exchange count {@code n}.
+   */
+  static String reason(Signal s, double v, double tail, AccountSignals a, long n) {
+    long last24h = (long) a.figure(AccountSignals.LAST_24H);
     String rare = "only " + AccountStage.percent(tail) + " of accounts go this far";
     return switch (s) {
       case RATE_VS_BASELINE ->
           fmt(
               "%d exchanges in the last 24 hours against this account's usual day (a 1 in 10^%.0f"
                   + " jump); %s.",
-              p.hourly.count(p.lastSeen), v, rare);
-      case RATE_VS_POPULATION ->
-          fmt("%d exchanges in the last 24 hours; %s.", p.hourly.count(p.lastSeen), rare);
+              last24h, v, rare);
+      case RATE_VS_POPULATION -> fmt("%d exchanges in the last 24 hours; %s.", last24h, rare);
       case OUTPUT_HARVEST ->
           fmt(
               "Asks for long completions: %.0f output tokens per exchange on average; %s.",
-              p.outputTokens / (double) Math.max(1, p.exchanges), rare);
+              a.figure(AccountSignals.OUTPUT_PER_EXCHANGE), rare);
       case REASONING_SHARE ->
           fmt("%.0f%% of prompts ask for step-by-step reasoning; %s.", 100 * v, rare);
       case CAPABILITY_CONCENTRATION ->
@@ -30,7 +35,7 @@ final class SignalText {
           fmt(
               "About %.0f prompts new to the population over %.0f templates: templated"
                   + " generation; %s.",
-              (double) Math.min(p.exchanges, p.novel), Math.max(1, p.templates.estimate()), rare);
+              a.figure(AccountSignals.NOVEL_PROMPTS), a.figure(AccountSignals.TEMPLATES), rare);
       case TIMING_REGULARITY ->
           fmt("Requests arrive on a machine-like schedule (burstiness %.2f); %s.", -v, rare);
       case ROUND_THE_CLOCK ->
@@ -40,7 +45,7 @@ final class SignalText {
       case INFRASTRUCTURE_SPREAD ->
           fmt(
               "About %.0f distinct IPs across %.0f networks for %d exchanges, like a proxy pool; %s.",
-              Math.min(p.exchanges, p.ips.estimate()), p.asns.estimate(), p.exchanges, rare);
+              a.figure(AccountSignals.IPS), a.figure(AccountSignals.NETWORKS), n, rare);
       case MODEL_PIVOT ->
           fmt(
               "Moved %.0f%% of its recent traffic onto a newly released model within days of its"

@@ -26,6 +26,12 @@ import java.util.Arrays;
 public final class RarityTable {
   private static final double LOAD = 0.6;
 
+  /**
+   * Distinct accounts a key must exceed here to be common, whatever the share: a count of one or
+   * two says too little about the population's (see {@link #populationShare}).
+   */
+  private static final double MIN_SAMPLED_USERS = 2;
+
   private final int[] minAccounts;
   private final double[] fraction;
   private final int maxKeys;
@@ -44,6 +50,9 @@ public final class RarityTable {
   private int size;
   private int mask;
   private long evictedKeys;
+
+  /** The share of the population's accounts this table sees (see {@link #populationShare}). */
+  private double share = 1.0;
 
   RarityTable(int[] minAccounts, double[] fraction, int maxKeys) {
     this.minAccounts = minAccounts.clone();
@@ -124,14 +133,42 @@ public final class RarityTable {
     return cells[c] == 0 ? 0 : Double.longBitsToDouble(cells[c + ESTIMATE]);
   }
 
-  /** Whether a key is used by more accounts than {@code max(minAccounts, fraction * live)}. */
+  /**
+   * Whether a key is used by more accounts than {@code max(minAccounts, fraction * live)}, counting
+   * {@code distinct / share} accounts for the {@code distinct} this table saw use it.
+   */
   public boolean common(LinkKey kind, long keyHash, double liveAccounts) {
     return isCommon(kind, distinctAccounts(kind, keyHash), liveAccounts);
   }
 
   private boolean isCommon(LinkKey kind, double distinctAccounts, double liveAccounts) {
     int k = kind.ordinal();
-    return distinctAccounts > Math.max(minAccounts[k], fraction[k] * liveAccounts);
+    // With share 1 the floor never binds: minAccounts is at least 2.
+    return distinctAccounts
+        > Math.max(MIN_SAMPLED_USERS, share * Math.max(minAccounts[k], fraction[k] * liveAccounts));
+  }
+
+  /**
+   * Sets the share of the population's accounts whose keys this table sees, 1 (the default) when it
+   * sees them all. A table that sees a uniform random share {@code s} of accounts (an account-stage
+   * instance of a job at parallelism {@code 1/s}, accounts routed by key hash) sees about {@code s}
+   * of each key's users, so a key counts as common once its count here exceeds {@code s} times the
+   * cap: the population's count estimated from a sample. Without this, a template that a few
+   * hundred IDE users share looked rare to each of 8 instances, and its users' template sets linked
+   * them (a quarter of the benign accounts of the built-in scenario were alerted at parallelism 8).
+   * The estimate is binomial: it is close once {@code s * cap} is several accounts, which holds for
+   * {@code s * minAccounts >= 2} or for populations where {@code fraction * live} dominates the
+   * cap. Below that a key would be common on its first two users here, so a key is never common
+   * before three accounts here used it; even so, with fewer than about 20 accounts per instance per
+   * {@code minAccounts}, keys a campaign shares may look common (the built-in scenario of 3,000
+   * benign accounts meets the goals up to parallelism 16, not at 32). Not persisted: it is how the
+   * table is deployed, not what it learned.
+   */
+  public void populationShare(double share) {
+    if (!(share > 0 && share <= 1)) {
+      throw new IllegalArgumentException("population share must be in (0, 1], was " + share);
+    }
+    this.share = share;
   }
 
   /** Keys held. */

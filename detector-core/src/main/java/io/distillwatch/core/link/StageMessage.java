@@ -41,7 +41,13 @@ import java.util.Map;
  *     alerts)
  * @param liveAccounts the sender's estimate of live accounts in the population (observations)
  * @param alert the account's own alert, a candidate the cluster stage alerts on if its evidence
- *     clears the whole population's threshold (alerts)
+ *     clears the whole population's threshold (alerts; form 1 only: the account stage no longer
+ *     sends them)
+ * @param profileStart first exchange time of the account's current profile, so the cluster stage
+ *     knows when a profile started afresh (evidence with signals)
+ * @param signals the account's raw signal values at an evaluation, which the cluster stage
+ *     calibrates into its evidence (evidence; null in a form 1 evidence message, which carries
+ *     {@code lnEvidence} instead)
  */
 public record StageMessage(
     Type type,
@@ -61,10 +67,12 @@ public record StageMessage(
     double bar,
     int flags,
     double liveAccounts,
-    AccountAlert alert) {
+    AccountAlert alert,
+    long profileStart,
+    AccountSignals signals) {
 
-  /** Version of the {@link #writeTo} form. */
-  public static final int FORM_VERSION = 1;
+  /** Version of the {@link #writeTo} form; 2 adds the profile start and the signals. */
+  public static final int FORM_VERSION = 2;
 
   /** Flag: the account is on the allowlist. */
   public static final int ALLOWLISTED = 1;
@@ -132,6 +140,8 @@ public record StageMessage(
         Double.NaN,
         0,
         liveAccounts,
+        null,
+        0,
         null);
   }
 
@@ -162,7 +172,50 @@ public record StageMessage(
         bar,
         flags,
         Double.NaN,
+        null,
+        0,
         null);
+  }
+
+  /**
+   * An account's evaluation: its raw signal values, which the cluster stage calibrates into
+   * evidence and, when it is surprising enough, an alert.
+   *
+   * @param flags {@link #ALLOWLISTED} or 0
+   */
+  public static StageMessage evaluation(
+      String accountId,
+      long accountHash,
+      long orgHash,
+      long ts,
+      long exchanges,
+      long profileStart,
+      AccountSignals signals,
+      int flags) {
+    if (signals == null) {
+      throw new IllegalArgumentException("an evaluation needs signals");
+    }
+    return new StageMessage(
+        Type.EVIDENCE,
+        accountHash,
+        accountId,
+        accountHash,
+        orgHash,
+        null,
+        0,
+        null,
+        null,
+        0,
+        0,
+        ts,
+        exchanges,
+        Double.NaN,
+        Double.NaN,
+        flags,
+        Double.NaN,
+        null,
+        profileStart,
+        signals);
   }
 
   public static StageMessage alert(
@@ -185,7 +238,9 @@ public record StageMessage(
         Double.NaN,
         flags,
         Double.NaN,
-        alert);
+        alert,
+        0,
+        null);
   }
 
   /** An edge or indicator from an observation, to the key's first user. */
@@ -208,7 +263,9 @@ public record StageMessage(
         Double.NaN,
         flags,
         liveAccounts,
-        null);
+        null,
+        profileStart,
+        signals);
   }
 
   /**
@@ -217,7 +274,8 @@ public record StageMessage(
    * byte kind (255: none), long keyHash, nullable string value, nullable string otherId, long
    * otherHash, long otherOrgHash, long timestamp, long exchanges, double lnEvidence, double bar,
    * int flags, double liveAccounts, boolean hasAlert and then the alert: alertId, detectedAt,
-   * score, exchanges, int n signals (string, double), int n reasons (string).
+   * score, exchanges, int n signals (string, double), int n reasons (string). Form 2 appends long
+   * profileStart, boolean hasSignals and then the {@link AccountSignals} form.
    */
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(type.ordinal());
@@ -253,10 +311,23 @@ public record StageMessage(
         out.writeUTF(r);
       }
     }
+    out.writeLong(profileStart);
+    out.writeBoolean(signals != null);
+    if (signals != null) {
+      signals.writeTo(out);
+    }
   }
 
   /** Reads the form of {@link #writeTo}; corrupt input throws an {@link IOException}. */
   public static StageMessage readFrom(DataInput in) throws IOException {
+    return readFrom(in, FORM_VERSION);
+  }
+
+  /** Reads form {@code version} (1 or 2); corrupt input throws an {@link IOException}. */
+  public static StageMessage readFrom(DataInput in, int version) throws IOException {
+    if (version != 1 && version != FORM_VERSION) {
+      throw new IOException("stage message form version " + version + " unknown");
+    }
     int t = in.readUnsignedByte();
     if (t >= TYPES.length) {
       throw new IOException("stage message type " + t + " unknown");
@@ -304,6 +375,14 @@ public record StageMessage(
         throw new IOException("stage message carries an invalid alert: " + e.getMessage(), e);
       }
     }
+    long profileStart = 0;
+    AccountSignals signals = null;
+    if (version >= 2) {
+      profileStart = in.readLong();
+      if (in.readBoolean()) {
+        signals = AccountSignals.readFrom(in);
+      }
+    }
     return new StageMessage(
         TYPES[t],
         route,
@@ -322,7 +401,9 @@ public record StageMessage(
         bar,
         flags,
         live,
-        alert);
+        alert,
+        profileStart,
+        signals);
   }
 
   private static int count(int n, String what) throws IOException {

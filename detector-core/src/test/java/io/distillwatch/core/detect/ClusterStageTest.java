@@ -65,6 +65,8 @@ class ClusterStageTest {
             Double.NaN,
             0,
             1000,
+            null,
+            0,
             null);
     List<Alert> out = new ArrayList<>();
     stage.process(e, out);
@@ -238,6 +240,8 @@ class ClusterStageTest {
         Double.NaN,
         0,
         1000,
+        null,
+        0,
         null);
   }
 
@@ -598,5 +602,38 @@ class ClusterStageTest {
       assertTrue(maxCapacity >= 4096, "did not grow: " + maxCapacity);
       assertTrue(map.capacity() <= Math.max(1024, 8 * model.size()), "did not shrink");
     }
+  }
+
+  private List<Alert> evaluation(String id, long profileStart) {
+    double[] values = new double[Signal.values().length];
+    java.util.Arrays.fill(values, Double.NaN);
+    values[Signal.RATE_VS_POPULATION.ordinal()] = 1.0;
+    StageMessage m =
+        StageMessage.evaluation(
+            id,
+            AccountProfile.hash(id),
+            0,
+            clock++,
+            10,
+            profileStart,
+            new io.distillwatch.core.link.AccountSignals(values, new double[6]),
+            0);
+    List<Alert> out = new ArrayList<>();
+    stage.process(m, out);
+    return out;
+  }
+
+  @Test
+  void evaluation_fromAFreshProfile_startsTheAccountsEvaluationStateAfresh() {
+    evaluation("x", 100);
+    stage.adoptEvaluationState("x", 100, 500, ThresholdCalibrator.NONE, 3);
+    double[] values = new double[Signal.values().length];
+    java.util.Arrays.fill(values, Double.NaN);
+    var s = new io.distillwatch.core.link.AccountSignals(values, new double[6]);
+    assertEquals(500, stage.explain("x", 10, s).flaggedAt(), "own flag kept");
+    evaluation("x", 100);
+    assertEquals(500, stage.explain("x", 10, s).flaggedAt(), "same profile: kept");
+    evaluation("x", 200);
+    assertEquals(-1, stage.explain("x", 10, s).flaggedAt(), "a new profile starts afresh");
   }
 }

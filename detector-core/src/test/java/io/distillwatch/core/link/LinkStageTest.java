@@ -158,13 +158,40 @@ class LinkStageTest {
             12,
             7.5,
             StageMessage.FLAGGED);
-    for (StageMessage m : List.of(out.get(0), alert, observe(3, LinkKey.SUBNET, 9, 5))) {
+    StageMessage evaluation =
+        StageMessage.evaluation(
+            "y",
+            13,
+            14,
+            20,
+            33,
+            15,
+            new AccountSignals(
+                new double[] {1.5, Double.NaN, 0.25}, new double[] {1, 2, 3, 4, 5, 6}),
+            StageMessage.ALLOWLISTED);
+    for (StageMessage m :
+        List.of(out.get(0), alert, observe(3, LinkKey.SUBNET, 9, 5), evaluation)) {
       ByteArrayOutputStream b = new ByteArrayOutputStream();
       m.writeTo(new DataOutputStream(b));
       StageMessage r =
           StageMessage.readFrom(new DataInputStream(new ByteArrayInputStream(b.toByteArray())));
       assertNotNull(r);
+      assertEquals(m, r);
       assertEquals(m.toString(), r.toString());
     }
+  }
+
+  /**
+   * Form 1 is form 2 without its tail (profile start, no signals): in-flight messages still read.
+   */
+  @Test
+  void stageMessageForm1_stillReads() throws IOException {
+    StageMessage m = StageMessage.evidence("x", 11, 12, 5, 7, 3.5, 2.0, StageMessage.CALIBRATED);
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    m.writeTo(new DataOutputStream(b));
+    byte[] form2 = b.toByteArray();
+    byte[] form1 = java.util.Arrays.copyOf(form2, form2.length - 9); // long + boolean
+    StageMessage r = StageMessage.readFrom(new DataInputStream(new ByteArrayInputStream(form1)), 1);
+    assertEquals(m, r);
   }
 }

@@ -5,6 +5,7 @@ import io.distillwatch.core.io.ExchangeJson;
 import io.distillwatch.core.io.RejectReason;
 import io.distillwatch.core.io.Rejection;
 import io.distillwatch.flink.stage.ParseExchanges;
+import io.distillwatch.flink.types.MarkedExchange;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,8 +31,9 @@ import org.apache.flink.util.Collector;
 /**
  * The per-account stage, keyed by account id: each account's profile in keyed state, the subtask's
  * population statistics (the account stage proper) in operator state, messages out to the link
- * stage. Exchanges at or behind the watermark go to {@link ParseExchanges#DEAD_LETTERS} with reason
- * {@code late}, so none is dropped silently.
+ * stage. Its input is the prompt stage's ({@link MarkedExchange}). Exchanges at or behind the
+ * watermark go to {@link ParseExchanges#DEAD_LETTERS} with reason {@code late}, so none is dropped
+ * silently (the prompt stage already sends them there; this stays for its own watermark).
  *
  * <p>State clean-up: each account has at most one event-time timer, set when its profile is created
  * at {@code lastSeen + idleEviction}. When it fires, the profile is cleared if the account stayed
@@ -57,7 +59,8 @@ import org.apache.flink.util.Collector;
  * the profile count after a rescale is the old total over the new parallelism, and the stage's
  * live-account count is scaled from the old share of accounts to the new one.
  */
-public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<String, Exchange, M>
+public final class AccountDetectFunction<P, M>
+    extends KeyedProcessFunction<String, MarkedExchange, M>
     implements CheckpointedFunction, ResultTypeQueryable<M> {
   private static final long serialVersionUID = 1L;
 
@@ -134,6 +137,7 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
       live = 0;
       writerParallelism = parallelism;
     }
+    // Accounts are routed by key hash, so this subtask sees a uniform 1/p of them.
     stage.shards(parallelism, writerParallelism, live);
   }
 
@@ -150,7 +154,9 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
   }
 
   @Override
-  public void processElement(Exchange e, Context ctx, Collector<M> out) throws Exception {
+  public void processElement(MarkedExchange marked, Context ctx, Collector<M> out)
+      throws Exception {
+    Exchange e = marked.exchange();
     long watermark = ctx.timerService().currentWatermark();
     if (e.timestamp() <= watermark) {
       late.inc();
@@ -168,7 +174,7 @@ public final class AccountDetectFunction<P, M> extends KeyedProcessFunction<Stri
     }
     messages.clear();
     // The account stage proper: detector-core AccountStage.observe, through the seam.
-    P after = stage.observe(before, e, messages);
+    P after = stage.observe(before, e, marked.novelPrompt(), messages);
     profiles.update(after); // write-through: the state is current whether or not it is cached
     if (cache != null) {
       cache.put(account, after);

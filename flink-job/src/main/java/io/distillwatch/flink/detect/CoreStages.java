@@ -5,6 +5,7 @@ import io.distillwatch.core.detect.AccountProfile;
 import io.distillwatch.core.detect.AccountStage;
 import io.distillwatch.core.detect.ClusterStage;
 import io.distillwatch.core.detect.DetectorConfig;
+import io.distillwatch.core.detect.PromptStage;
 import io.distillwatch.core.io.Exchange;
 import io.distillwatch.core.link.LinkKeyState;
 import io.distillwatch.core.link.LinkStage;
@@ -18,10 +19,10 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * detector-core's three stages, as the job runs them: {@link AccountStage} per subtask of the
- * account stage, {@link LinkStage} logic over keyed {@link LinkKeyState}, {@link ClusterStage} at
- * parallelism 1. The core detector calls the same three in the same order, so at parallelism 1 the
- * job raises the core replay's alerts.
+ * detector-core's stages, as the job runs them: {@link PromptStage} per subtask of the prompt
+ * stage, {@link AccountStage} per subtask of the account stage, {@link LinkStage} logic over keyed
+ * {@link LinkKeyState}, {@link ClusterStage} at parallelism 1. The core detector calls the same
+ * three in the same order, so at parallelism 1 the job raises the core replay's alerts.
  */
 public final class CoreStages implements Stages<AccountProfile, StageMessage, LinkKeyState> {
   private static final long serialVersionUID = 1L;
@@ -66,6 +67,21 @@ public final class CoreStages implements Stages<AccountProfile, StageMessage, Li
   }
 
   @Override
+  public long promptRoute(Exchange e) {
+    return PromptStage.route(e);
+  }
+
+  @Override
+  public PromptLogic newPromptStage() {
+    return new Prompts(new PromptStage(config()));
+  }
+
+  @Override
+  public PromptLogic restorePromptStage(DataInputView in) throws IOException {
+    return new Prompts(PromptStage.readFrom(in, config()));
+  }
+
+  @Override
   public AccountLogic<AccountProfile, StageMessage> newAccountStage() {
     return new Accounts(new AccountStage(config()));
   }
@@ -102,11 +118,24 @@ public final class CoreStages implements Stages<AccountProfile, StageMessage, Li
     return new Clusters(ClusterStage.readFrom(in, config()));
   }
 
+  private record Prompts(PromptStage stage) implements PromptLogic {
+    @Override
+    public boolean novel(Exchange e) {
+      return stage.novel(e);
+    }
+
+    @Override
+    public void writeTo(DataOutputView out) throws IOException {
+      stage.writeTo(out);
+    }
+  }
+
   private record Accounts(AccountStage stage)
       implements AccountLogic<AccountProfile, StageMessage> {
     @Override
-    public AccountProfile observe(AccountProfile profile, Exchange e, List<StageMessage> out) {
-      return stage.observe(profile, e, out);
+    public AccountProfile observe(
+        AccountProfile profile, Exchange e, boolean novelPrompt, List<StageMessage> out) {
+      return stage.observe(profile, e, novelPrompt, out);
     }
 
     @Override

@@ -36,6 +36,15 @@ public interface Stages<P, M, L> extends Serializable {
   /** The key of a message for the link stage. */
   long route(M message);
 
+  /** The key of an exchange for the prompt stage. */
+  long promptRoute(Exchange e);
+
+  /** A fresh prompt stage (prompt novelty) for one parallel subtask. */
+  PromptLogic newPromptStage();
+
+  /** A prompt stage as {@link PromptLogic#writeTo} wrote it. */
+  PromptLogic restorePromptStage(DataInputView in) throws IOException;
+
   /** A fresh account stage (population statistics) for one parallel subtask. */
   AccountLogic<P, M> newAccountStage();
 
@@ -51,14 +60,24 @@ public interface Stages<P, M, L> extends Serializable {
   /** A cluster stage as {@link ClusterLogic#writeTo} wrote it. */
   ClusterLogic<M> restoreClusterStage(DataInputView in) throws IOException;
 
+  /** The prompt stage of one subtask. */
+  interface PromptLogic {
+    /** Records the exchange's prompt; whether it was new to the population. */
+    boolean novel(Exchange e);
+
+    void writeTo(DataOutputView out) throws IOException;
+  }
+
   /** The account stage of one subtask. */
   interface AccountLogic<P, M> {
     /**
      * Folds {@code e} into {@code profile} (null for a new account) and returns the profile to
      * keep; appends messages for the link stage to {@code out}. The stage decides idle expiry
      * itself, from event time: the function's timers only reclaim state.
+     *
+     * @param novelPrompt the prompt stage's verdict on {@code e}
      */
-    P observe(P profile, Exchange e, List<M> out);
+    P observe(P profile, Exchange e, boolean novelPrompt, List<M> out);
 
     /**
      * Tells the stage, once it is created or restored, that it sees one in {@code parallelism} of

@@ -19,6 +19,9 @@ public final class JobTypes {
   public static final TypeInformation<ParseResult> PARSE_RESULT =
       new FormTypeInfo<>(ParseResult.class, new ParseResultSerializer());
 
+  public static final TypeInformation<MarkedExchange> MARKED_EXCHANGE =
+      new FormTypeInfo<>(MarkedExchange.class, new MarkedExchangeSerializer());
+
   public static final TypeInformation<Alert> ALERT =
       new FormTypeInfo<>(Alert.class, new AlertSerializer());
 

@@ -23,6 +23,11 @@ public final class StageMessageSerializer extends FormSerializer<StageMessage> {
   }
 
   @Override
+  public int oldestReadableVersion() {
+    return 1;
+  }
+
+  @Override
   public boolean isImmutableType() {
     return true;
   }
@@ -34,10 +39,7 @@ public final class StageMessageSerializer extends FormSerializer<StageMessage> {
 
   @Override
   protected StageMessage read(DataInputView in, int version) throws IOException {
-    if (version != StageMessage.FORM_VERSION) {
-      throw new IOException("stage message form version " + version + " unknown");
-    }
-    return StageMessage.readFrom(in);
+    return StageMessage.readFrom(in, version); // 1 (no signals) and 2
   }
 
   @Override

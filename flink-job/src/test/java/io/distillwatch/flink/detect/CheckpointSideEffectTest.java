@@ -8,6 +8,7 @@ import io.distillwatch.core.detect.AccountProfile;
 import io.distillwatch.core.detect.AccountStage;
 import io.distillwatch.core.detect.ClusterStage;
 import io.distillwatch.core.detect.DetectorConfig;
+import io.distillwatch.core.detect.PromptStage;
 import io.distillwatch.core.io.Exchange;
 import io.distillwatch.core.link.LinkKeyState;
 import io.distillwatch.core.link.LinkStage;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
 class CheckpointSideEffectTest {
   static List<String> run(int writeEvery) throws Exception {
     DetectorConfig config = DetectorConfig.builder().config();
+    PromptStage prompts = new PromptStage(config);
     AccountStage accounts = new AccountStage(config);
     LinkStage links = config.newLinkStage();
     ClusterStage clusters = new ClusterStage(config);
@@ -49,7 +51,7 @@ class CheckpointSideEffectTest {
     for (Exchange e : spec.generator()) {
       AccountProfile p = profiles.get(e.accountId());
       List<StageMessage> out = new ArrayList<>();
-      profiles.put(e.accountId(), accounts.observe(p, e, out));
+      profiles.put(e.accountId(), accounts.observe(p, e, prompts.novel(e), out));
       for (StageMessage m : out) {
         List<StageMessage> hop = new ArrayList<>();
         LinkKeyState s = links.process(keys.get(m.route()), m, hop);

@@ -9,6 +9,7 @@ import io.distillwatch.core.link.LinkKey;
 import io.distillwatch.core.link.StageMessage;
 import io.distillwatch.flink.DetectorSettings;
 import io.distillwatch.flink.stage.ParseExchanges;
+import io.distillwatch.flink.types.MarkedExchange;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,22 +37,31 @@ class DetectFunctionsTest {
   private static final CoreStages STAGES =
       new CoreStages(new DetectorSettings(0.001, Set.of(), Set.of(), IDLE));
 
-  private static KeyedOneInputStreamOperatorTestHarness<String, Exchange, StageMessage> accounts()
-      throws Exception {
+  private static KeyedOneInputStreamOperatorTestHarness<String, MarkedExchange, StageMessage>
+      accounts() throws Exception {
     return ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-        new AccountDetectFunction<>(STAGES), Exchange::accountId, Types.STRING);
+        new AccountDetectFunction<>(STAGES), DetectFunctionsTest::account, Types.STRING);
+  }
+
+  private static String account(MarkedExchange m) {
+    return m.exchange().accountId();
   }
 
   private static Exchange exchange(String account, long t) {
     return Exchange.builder(t, account).paymentFingerprint("card-" + account).build();
   }
 
+  /** An exchange as the prompt stage passes it on; these have no prompt, so none is novel. */
+  private static MarkedExchange marked(String account, long t) {
+    return new MarkedExchange(exchange(account, t), false);
+  }
+
   @Test
   void accounts_idleForEviction_profilesAndTimersDropToZero() throws Exception {
     try (var h = accounts()) {
-      h.processElement(exchange("a", T0), T0);
-      h.processElement(exchange("a", T0 + 1_000), T0 + 1_000);
-      h.processElement(exchange("b", T0 + 2_000), T0 + 2_000);
+      h.processElement(marked("a", T0), T0);
+      h.processElement(marked("a", T0 + 1_000), T0 + 1_000);
+      h.processElement(marked("b", T0 + 2_000), T0 + 2_000);
       assertTrue(!h.extractOutputValues().isEmpty(), "new accounts send their payment key");
       assertEquals(2, h.numKeyedStateEntries());
       assertEquals(2, h.numEventTimeTimers(), "one timer per account, not per exchange");
@@ -75,8 +85,8 @@ class DetectFunctionsTest {
   void accounts_atOrBehindWatermark_deadLetterAsLateAndNoState() throws Exception {
     try (var h = accounts()) {
       h.processWatermark(new Watermark(T0));
-      h.processElement(exchange("a", T0), T0);
-      h.processElement(exchange("a", T0 - 1), T0 - 1);
+      h.processElement(marked("a", T0), T0);
+      h.processElement(marked("a", T0 - 1), T0 - 1);
       assertTrue(h.extractOutputValues().isEmpty());
       var dead = h.getSideOutput(ParseExchanges.DEAD_LETTERS);
       assertEquals(2, dead.size());
@@ -86,24 +96,76 @@ class DetectFunctionsTest {
     }
   }
 
+  private static KeyedOneInputStreamOperatorTestHarness<Long, Exchange, MarkedExchange> prompts(
+      OperatorSubtaskState restoreFrom) throws Exception {
+    var h =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            new KeyedProcessOperator<>(new PromptDetectFunction(STAGES)),
+            STAGES::promptRoute,
+            Types.LONG);
+    if (restoreFrom != null) {
+      h.initializeState(restoreFrom);
+    }
+    h.open();
+    return h;
+  }
+
+  private static Exchange prompted(String account, long t, String prompt) {
+    return exchange(account, t).toBuilder().promptHash(prompt).build();
+  }
+
+  @Test
+  void prompts_samePromptFromAnotherAccount_novelOnlyFirstAndAfterRestore() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var h = prompts(null)) {
+      h.processElement(prompted("a", T0, "bench-1"), T0);
+      h.processElement(prompted("b", T0 + 1, "bench-1"), T0 + 1);
+      h.processElement(exchange("c", T0 + 2), T0 + 2);
+      List<Boolean> novel = h.extractOutputValues().stream().map(m -> m.novelPrompt()).toList();
+      assertEquals(List.of(true, false, false), novel, "a prompt is new once; none is not new");
+      assertEquals(0, h.numKeyedStateEntries(), "the filter is operator state, not keyed");
+      assertEquals(0, h.numEventTimeTimers());
+      snapshot = h.snapshot(1, T0 + 10);
+    }
+    try (var h = prompts(snapshot)) {
+      h.processElement(prompted("d", T0 + 20, "bench-1"), T0 + 20);
+      h.processElement(prompted("d", T0 + 21, "bench-2"), T0 + 21);
+      List<Boolean> novel = h.extractOutputValues().stream().map(m -> m.novelPrompt()).toList();
+      assertEquals(List.of(false, true), novel, "the restored filter remembers bench-1");
+    }
+  }
+
+  @Test
+  void prompts_atOrBehindWatermark_deadLetterAsLateAndNotRemembered() throws Exception {
+    try (var h = prompts(null)) {
+      h.processWatermark(new Watermark(T0));
+      h.processElement(prompted("a", T0, "p"), T0);
+      h.processElement(prompted("a", T0 + 1, "p"), T0 + 1);
+      var out = h.extractOutputValues();
+      assertEquals(1, out.size());
+      assertTrue(out.get(0).novelPrompt(), "the late exchange did not use up the prompt");
+      assertEquals(1, h.getSideOutput(ParseExchanges.DEAD_LETTERS).size());
+    }
+  }
+
   @Test
   void accounts_snapshotAndRestore_keepProfilesAndTimers() throws Exception {
     OperatorSubtaskState snapshot;
     try (var h = accounts()) {
-      h.processElement(exchange("a", T0), T0);
-      h.processElement(exchange("b", T0 + 5), T0 + 5);
+      h.processElement(marked("a", T0), T0);
+      h.processElement(marked("b", T0 + 5), T0 + 5);
       snapshot = h.snapshot(1, T0 + 10);
     }
     try (var h =
         new KeyedOneInputStreamOperatorTestHarness<>(
             new KeyedProcessOperator<>(new AccountDetectFunction<>(STAGES)),
-            Exchange::accountId,
+            DetectFunctionsTest::account,
             Types.STRING)) {
       h.initializeState(snapshot);
       h.open();
       assertEquals(2, h.numKeyedStateEntries());
       assertEquals(2, h.numEventTimeTimers());
-      h.processElement(exchange("a", T0 + 100), T0 + 100);
+      h.processElement(marked("a", T0 + 100), T0 + 100);
       h.processWatermark(new Watermark(T0 + 100 + IDLE));
       assertEquals(0, h.numKeyedStateEntries());
       assertEquals(0, h.numEventTimeTimers());
@@ -115,9 +177,13 @@ class DetectFunctionsTest {
     // Two accounts on one card: their payment observations share a route (the card's key).
     List<StageMessage> messages = new ArrayList<>();
     var stage = STAGES.newAccountStage();
-    stage.observe(null, exchange("a", T0).toBuilder().paymentFingerprint("card").build(), messages);
     stage.observe(
-        null, exchange("b", T0 + 1_000).toBuilder().paymentFingerprint("card").build(), messages);
+        null, exchange("a", T0).toBuilder().paymentFingerprint("card").build(), false, messages);
+    stage.observe(
+        null,
+        exchange("b", T0 + 1_000).toBuilder().paymentFingerprint("card").build(),
+        false,
+        messages);
     assertTrue(messages.size() >= 2, "messages " + messages);
     try (var h =
         ProcessFunctionTestHarnesses.forKeyedProcessFunction(
@@ -151,7 +217,7 @@ class DetectFunctionsTest {
     try (var h =
         new KeyedOneInputStreamOperatorTestHarness<>(
             new KeyedProcessOperator<>(new AccountDetectFunction<>(STAGES, profileCache)),
-            Exchange::accountId,
+            DetectFunctionsTest::account,
             Types.STRING)) {
       h.setStateBackend(backend);
       h.open();
@@ -169,7 +235,7 @@ class DetectFunctionsTest {
         }
         Exchange e =
             exchange("acct-" + account, t).toBuilder().model(i % 2 == 0 ? "m-a" : "m-b").build();
-        h.processElement(e, t);
+        h.processElement(new MarkedExchange(e, false), t);
       }
       List<Object> result = new ArrayList<>(h.extractOutputValues());
       // Profiles left in the state itself (the harness counts entries on the heap backend only).

@@ -32,6 +32,7 @@ class RoundTripFidelityTest {
       accounts.observe(
           null,
           Exchange.builder(1_776_902_400_000L + i, "acct-" + i).paymentFingerprint("card").build(),
+          false,
           out);
       for (StageMessage m : out) {
         if (m.type() == StageMessage.Type.OBSERVE) {
@@ -66,8 +67,8 @@ class RoundTripFidelityTest {
               .build();
       List<StageMessage> oa = new ArrayList<>();
       List<StageMessage> ob = new ArrayList<>();
-      pa = a.observe(pa, e, oa);
-      pb = b.observe(pb, e, ob);
+      pa = a.observe(pa, e, true, oa); // every prompt here is new
+      pb = b.observe(pb, e, true, ob);
       assertEquals(oa, ob, "messages at " + i);
       pb = s.copy(pb); // what a checkpoint in flight may do to heap state
     }

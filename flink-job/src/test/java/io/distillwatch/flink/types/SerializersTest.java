@@ -30,7 +30,7 @@ class SerializersTest {
               .promptHash("p" + i)
               .outputTokens(100 + i)
               .build();
-      p = stage.observe(p, e, new ArrayList<>());
+      p = stage.observe(p, e, true, new ArrayList<>()); // every prompt here is new
     }
     return p;
   }
@@ -97,6 +97,7 @@ class SerializersTest {
     stage.observe(
         null,
         Exchange.builder(1_776_902_400_000L, "a").paymentFingerprint("card").build(),
+        false,
         messages);
     assertTrue(!messages.isEmpty(), "a new account with a card sends its payment key");
     StageMessageSerializer s = new StageMessageSerializer();
@@ -108,6 +109,60 @@ class SerializersTest {
     for (StageMessage m : messages) {
       assertEquals(m, s.deserialize(in));
     }
+  }
+
+  @Test
+  void stageMessages_evaluationCarriesSignals_andForm1StillReads() throws IOException {
+    AccountStage stage = new AccountStage(DetectorConfig.builder().config());
+    List<StageMessage> messages = new ArrayList<>();
+    stage.observe(null, Exchange.builder(1_776_902_400_000L, "a").build(), false, 1, messages);
+    StageMessage evaluation = messages.get(messages.size() - 1);
+    assertTrue(evaluation.signals() != null, "the first exchange is an evaluation point");
+    StageMessageSerializer s = new StageMessageSerializer();
+    DataOutputSerializer out = new DataOutputSerializer(256);
+    s.serialize(evaluation, out);
+    assertEquals(evaluation, s.deserialize(new DataInputDeserializer(out.getCopyOfBuffer())));
+
+    // A checkpoint of the previous build holds form 1 messages in flight (evidence without
+    // signals): form 2 without its tail of profile start and "no signals".
+    StageMessage old = StageMessage.evidence("b", 3, 4, 5, 6, 2.5, 3.0, StageMessage.CALIBRATED);
+    out.clear();
+    s.serialize(old, out);
+    byte[] form2 = out.getCopyOfBuffer();
+    byte[] form1 = java.util.Arrays.copyOf(form2, form2.length - 9);
+    TypeSerializerSnapshot<StageMessage> checkpointed = checkpointedMessageForm(1);
+    assertTrue(
+        s.snapshotConfiguration()
+            .resolveSchemaCompatibility(checkpointed)
+            .isCompatibleAfterMigration(),
+        "form 1 is read after migration");
+    TypeSerializer<StageMessage> reading = checkpointed.restoreSerializer();
+    assertEquals(old, reading.deserialize(new DataInputDeserializer(form1)));
+  }
+
+  @Test
+  void markedExchange_roundTrip_followsTheExchangeForm() throws IOException {
+    assertEquals(
+        1,
+        io.distillwatch.core.io.ExchangeCodec.VERSION,
+        "MarkedExchangeSerializer writes exchange form 1: bump its version with the exchange's");
+    MarkedExchangeSerializer s = new MarkedExchangeSerializer();
+    DataOutputSerializer out = new DataOutputSerializer(256);
+    MarkedExchange m =
+        new MarkedExchange(
+            Exchange.builder(1_776_902_400_000L, "a").promptHash("p").model("m").build(), true);
+    s.serialize(m, out);
+    assertEquals(m, s.deserialize(new DataInputDeserializer(out.getCopyOfBuffer())));
+  }
+
+  /** The snapshot a checkpoint of a build whose stage message form was {@code form} holds. */
+  static TypeSerializerSnapshot<StageMessage> checkpointedMessageForm(int form) throws IOException {
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    out.writeUTF(StageMessageSerializer.Snapshot.class.getName());
+    out.writeInt(1); // snapshot layout version
+    out.writeInt(form);
+    return TypeSerializerSnapshot.readVersionedSnapshot(
+        new DataInputDeserializer(out.getCopyOfBuffer()), SerializersTest.class.getClassLoader());
   }
 
   /** The snapshot a checkpoint of a build whose profile form was {@code form} holds. */

@@ -1,0 +1,121 @@
+package io.distillwatch.flink.detect;
+
+import io.distillwatch.core.io.Exchange;
+import io.distillwatch.core.io.ExchangeJson;
+import io.distillwatch.core.io.RejectReason;
+import io.distillwatch.core.io.Rejection;
+import io.distillwatch.flink.stage.ParseExchanges;
+import io.distillwatch.flink.types.JobTypes;
+import io.distillwatch.flink.types.MarkedExchange;
+import java.util.List;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * The prompt stage, keyed by the prompt's hash ({@code Stages#promptRoute}): marks each exchange
+ * with whether its prompt is new to the population, for the account stage. Every sender of a prompt
+ * meets one subtask's filter, so novelty does not depend on the parallelism, as it did when each
+ * account-stage subtask kept a filter of its own accounts' prompts. It is the first keyed stage, so
+ * exchanges at or behind the watermark go to {@link ParseExchanges#DEAD_LETTERS} with reason {@code
+ * late} here, before they are remembered as seen.
+ *
+ * <p>State: the subtask's filter (a fixed-size table) as union list state, one entry per subtask:
+ * subtask index, parallelism, the stage's bytes. On restore a subtask takes the entry of its own
+ * index, or the first one after a rescale (key groups then move between subtasks, so some prompts
+ * are new again to the subtask that now owns them: the conservative direction is lost, for a while,
+ * only for the prompts that moved). No keyed state and no timers.
+ */
+public final class PromptDetectFunction extends KeyedProcessFunction<Long, Exchange, MarkedExchange>
+    implements CheckpointedFunction, ResultTypeQueryable<MarkedExchange> {
+  private static final long serialVersionUID = 1L;
+
+  private final Stages<?, ?, ?> stages;
+
+  private transient ListState<byte[]> stageState;
+  private transient Stages.PromptLogic stage;
+  private transient Counter late;
+  private transient LongCounter lateTotal;
+
+  public PromptDetectFunction(Stages<?, ?, ?> stages) {
+    this.stages = stages;
+  }
+
+  @Override
+  public void initializeState(FunctionInitializationContext context) throws Exception {
+    stageState =
+        context
+            .getOperatorStateStore()
+            .getUnionListState(
+                new ListStateDescriptor<>(
+                    "prompt-stage", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    int index = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+    stage = null;
+    if (context.isRestored()) {
+      byte[] mine = null;
+      for (byte[] entry : stageState.get()) {
+        int entryIndex = new DataInputDeserializer(entry).readInt();
+        if (mine == null || entryIndex == index) {
+          mine = entry;
+        }
+      }
+      if (mine != null) {
+        DataInputDeserializer in = new DataInputDeserializer(mine);
+        in.skipBytesToRead(8);
+        stage = stages.restorePromptStage(in);
+      }
+    }
+    if (stage == null) {
+      stage = stages.newPromptStage();
+    }
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    late = getRuntimeContext().getMetricGroup().counter("late");
+    lateTotal = new LongCounter();
+    getRuntimeContext().addAccumulator("late", lateTotal);
+  }
+
+  @Override
+  public void processElement(Exchange e, Context ctx, Collector<MarkedExchange> out) {
+    long watermark = ctx.timerService().currentWatermark();
+    if (e.timestamp() <= watermark) {
+      late.inc();
+      lateTotal.add(1);
+      String message = "event time " + e.timestamp() + " is not after the watermark " + watermark;
+      ctx.output(
+          ParseExchanges.DEAD_LETTERS,
+          new Rejection(RejectReason.LATE, message, ExchangeJson.toJson(e)).toJson());
+      return;
+    }
+    // detector-core PromptStage.novel, through the seam.
+    out.collect(new MarkedExchange(e, stage.novel(e)));
+  }
+
+  @Override
+  public void snapshotState(FunctionSnapshotContext context) throws Exception {
+    DataOutputSerializer out = new DataOutputSerializer(1 << 16);
+    out.writeInt(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+    out.writeInt(getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks());
+    stage.writeTo(out);
+    stageState.update(List.of(out.getCopyOfBuffer()));
+  }
+
+  @Override
+  public TypeInformation<MarkedExchange> getProducedType() {
+    return JobTypes.MARKED_EXCHANGE;
+  }
+}
