@@ -115,7 +115,7 @@ class SerializersTest {
   void stageMessages_evaluationCarriesSignals_andForm1StillReads() throws IOException {
     AccountStage stage = new AccountStage(DetectorConfig.builder().config());
     List<StageMessage> messages = new ArrayList<>();
-    stage.observe(null, Exchange.builder(1_776_902_400_000L, "a").build(), false, 1, messages);
+    stage.observe(null, Exchange.builder(1_776_902_400_000L, "a").build(), false, messages);
     StageMessage evaluation = messages.get(messages.size() - 1);
     assertTrue(evaluation.signals() != null, "the first exchange is an evaluation point");
     StageMessageSerializer s = new StageMessageSerializer();
