@@ -3,6 +3,7 @@ package io.distillwatch.core.io;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Compact binary form of {@link Exchange}, for engines that move exchanges between machines (the
@@ -164,11 +165,27 @@ public final class ExchangeCodec {
   /**
    * Writes any string: its length in chars as a varint, then each char as 1 (U+0001..U+007F), 2
    * (U+0000, U+0080..U+07FF) or 3 bytes, surrogates one by one, as in modified UTF-8.
+   *
+   * <p>Implementation notes. Ids and hashes are nearly always ASCII: such a string goes out as one
+   * array write instead of a virtual {@code writeByte} per char (the job serializes every exchange
+   * once per shuffle, and this loop was its hottest part). The bytes are the same either way.
    */
   public static void writeString(String s, DataOutput out) throws IOException {
     int n = s.length();
     writeVarLong(n, out);
-    for (int i = 0; i < n; i++) {
+    int i = 0;
+    while (i < n) {
+      char c = s.charAt(i);
+      if (c == 0 || c > 0x7F) {
+        break;
+      }
+      i++;
+    }
+    if (i == n) {
+      out.write(s.getBytes(StandardCharsets.ISO_8859_1));
+      return;
+    }
+    for (i = 0; i < n; i++) {
       char c = s.charAt(i);
       if (c >= 0x0001 && c <= 0x007F) {
         out.writeByte(c);
@@ -183,22 +200,42 @@ public final class ExchangeCodec {
     }
   }
 
-  /** Reads a string of {@link #writeString}; a malformed byte sequence is an IOException. */
+  /**
+   * Reads a string of {@link #writeString}; a malformed byte sequence is an IOException.
+   *
+   * <p>Implementation notes. A string of {@code n} chars takes at least {@code n} bytes, so the
+   * first {@code n} are read in one call; when they are all single-byte chars (the usual case) they
+   * are the string. Otherwise decoding goes on from the first multi-byte char, taking the rest of
+   * those bytes first and then the stream's.
+   */
   public static String readString(DataInput in) throws IOException {
     long n = readVarLong(in);
     if (n > MAX_STRING_CHARS) {
       throw new IOException("corrupt string: length " + n);
     }
-    char[] chars = new char[(int) n];
-    for (int i = 0; i < chars.length; i++) {
-      int b = in.readUnsignedByte();
+    byte[] bytes = new byte[(int) n];
+    in.readFully(bytes);
+    int k = 0;
+    while (k < bytes.length && bytes[k] >= 0) {
+      k++;
+    }
+    if (k == bytes.length) {
+      return new String(bytes, StandardCharsets.ISO_8859_1);
+    }
+    char[] chars = new char[bytes.length];
+    for (int i = 0; i < k; i++) {
+      chars[i] = (char) bytes[i];
+    }
+    Bytes src = new Bytes(bytes, k, in);
+    for (int i = k; i < chars.length; i++) {
+      int b = src.next();
       if (b < 0x80) {
         chars[i] = (char) b;
       } else if ((b & 0xE0) == 0xC0) {
-        chars[i] = (char) (((b & 0x1F) << 6) | continuation(in));
+        chars[i] = (char) (((b & 0x1F) << 6) | continuation(src.next()));
       } else if ((b & 0xF0) == 0xE0) {
-        int hi = continuation(in);
-        chars[i] = (char) (((b & 0x0F) << 12) | (hi << 6) | continuation(in));
+        int hi = continuation(src.next());
+        chars[i] = (char) (((b & 0x0F) << 12) | (hi << 6) | continuation(src.next()));
       } else {
         throw new IOException("corrupt string: lead byte 0x" + Integer.toHexString(b));
       }
@@ -206,8 +243,24 @@ public final class ExchangeCodec {
     return new String(chars);
   }
 
-  private static int continuation(DataInput in) throws IOException {
-    int b = in.readUnsignedByte();
+  /** The bytes already read for a string, then the stream's. */
+  private static final class Bytes {
+    private final byte[] read;
+    private final DataInput in;
+    private int pos;
+
+    Bytes(byte[] read, int pos, DataInput in) {
+      this.read = read;
+      this.pos = pos;
+      this.in = in;
+    }
+
+    int next() throws IOException {
+      return pos < read.length ? read[pos++] & 0xFF : in.readUnsignedByte();
+    }
+  }
+
+  private static int continuation(int b) throws IOException {
     if ((b & 0xC0) != 0x80) {
       throw new IOException("corrupt string: continuation byte 0x" + Integer.toHexString(b));
     }

@@ -1,5 +1,6 @@
 package io.distillwatch.core.io;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -81,6 +82,59 @@ class ExchangeCodecTest {
       assertEquals(e, ExchangeCodec.read(in));
     }
     assertEquals(0, in.available());
+  }
+
+  /**
+   * The one-call path for ASCII strings and the per-char path write the same form: random strings
+   * of every kind of char, ASCII runs first or not, against a plain per-char encoder, then back.
+   */
+  @Test
+  void writeString_anyChars_sameBytesAsPerCharModifiedUtf8_andReadsBack() throws IOException {
+    char[] kinds = {
+      'a', 'Z', '7', '\u0000', '\u007f', '\u0080', '\u00e9', '\u07ff', '\u0800', '\u6f22', '\ud83d',
+      '\ude00', '\uffff'
+    };
+    for (long seed = 0; seed < 2_000; seed++) {
+      Random rnd = new Random(seed);
+      StringBuilder sb = new StringBuilder();
+      int n = rnd.nextInt(40);
+      boolean ascii = rnd.nextBoolean();
+      for (int i = 0; i < n; i++) {
+        sb.append(
+            ascii && rnd.nextInt(10) > 0
+                ? (char) (1 + rnd.nextInt(127))
+                : kinds[rnd.nextInt(kinds.length)]);
+      }
+      String s = sb.toString();
+      ByteArrayOutputStream expected = new ByteArrayOutputStream();
+      DataOutputStream e = new DataOutputStream(expected);
+      ExchangeCodec.writeVarLong(s.length(), e);
+      for (char c : s.toCharArray()) {
+        if (c >= 1 && c <= 0x7F) {
+          e.writeByte(c);
+        } else if (c <= 0x7FF) {
+          e.writeByte(0xC0 | (c >> 6));
+          e.writeByte(0x80 | (c & 0x3F));
+        } else {
+          e.writeByte(0xE0 | (c >> 12));
+          e.writeByte(0x80 | ((c >> 6) & 0x3F));
+          e.writeByte(0x80 | (c & 0x3F));
+        }
+      }
+      ByteArrayOutputStream actual = new ByteArrayOutputStream();
+      ExchangeCodec.writeString(s, new DataOutputStream(actual));
+      assertArrayEquals(expected.toByteArray(), actual.toByteArray(), "seed " + seed);
+      DataInputStream in =
+          new DataInputStream(new ByteArrayInputStream(concat(actual.toByteArray(), 42)));
+      assertEquals(s, ExchangeCodec.readString(in), "seed " + seed);
+      assertEquals(42, in.readByte(), "reads exactly its own bytes, seed " + seed);
+    }
+  }
+
+  private static byte[] concat(byte[] a, int b) {
+    byte[] out = Arrays.copyOf(a, a.length + 1);
+    out[a.length] = (byte) b;
+    return out;
   }
 
   @Test
