@@ -104,22 +104,27 @@ class DetectionJobITCase {
     assertTrue(expected.size() >= 10, "replay alerts " + expected.size());
 
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.configure(DetectionJob.configuration(JobOptions.StateBackend.hashmap, Map.of()));
-    env.setParallelism(1);
-    DetectionJob.enableCheckpointing(env, Duration.ofSeconds(1));
-    DetectionJob.Streams streams =
-        DetectionJob.detect(
-            env,
-            DetectionJob.fileInput(trace.file.toString()),
-            DetectionJob.stages(DetectorSettings.of(config)),
-            DetectionJob.DEFAULT_OUT_OF_ORDERNESS,
-            DetectionJob.DEFAULT_IDLENESS);
+    DetectionJob.Streams streams = fileJob(env, 1, config);
     Path alertDir = dir.resolve("p1-idle-alerts");
     DetectionJob.sinkAlerts(streams, DetectionJob.fileSink(alertDir.toString()));
     env.execute("file-p1-idle");
     List<String> jobAlerts = readParts(alertDir);
     assertEquals(expected.size(), jobAlerts.size(), "alert count");
     assertEquals(new HashSet<>(expected), new HashSet<>(jobAlerts), "same alerts");
+  }
+
+  /** The job over the trace file: hashmap state, checkpoints every second, default watermarks. */
+  private static DetectionJob.Streams fileJob(
+      StreamExecutionEnvironment env, int parallelism, DetectorConfig config) {
+    env.configure(DetectionJob.configuration(JobOptions.StateBackend.hashmap, Map.of()));
+    env.setParallelism(parallelism);
+    DetectionJob.enableCheckpointing(env, Duration.ofSeconds(1));
+    return DetectionJob.detect(
+        env,
+        DetectionJob.fileInput(trace.file.toString()),
+        DetectionJob.stages(DetectorSettings.of(config)),
+        DetectionJob.DEFAULT_OUT_OF_ORDERNESS,
+        DetectionJob.DEFAULT_IDLENESS);
   }
 
   /** One run of the job at parallelism 2 over the trace, shared by the tests that read it. */
@@ -132,16 +137,7 @@ class DetectionJobITCase {
       return p2;
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.configure(DetectionJob.configuration(JobOptions.StateBackend.hashmap, Map.of()));
-    env.setParallelism(2);
-    DetectionJob.enableCheckpointing(env, Duration.ofSeconds(1));
-    DetectionJob.Streams streams =
-        DetectionJob.detect(
-            env,
-            DetectionJob.fileInput(trace.file.toString()),
-            DetectionJob.stages(DetectorSettings.of(DetectorConfig.builder().config())),
-            DetectionJob.DEFAULT_OUT_OF_ORDERNESS,
-            DetectionJob.DEFAULT_IDLENESS);
+    DetectionJob.Streams streams = fileJob(env, 2, DetectorConfig.builder().config());
     Path alertDir = dir.resolve("p2-alerts");
     Path deadDir = dir.resolve("p2-dead");
     DetectionJob.sinkAlerts(streams, DetectionJob.fileSink(alertDir.toString()));
