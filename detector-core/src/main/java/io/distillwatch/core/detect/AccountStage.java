@@ -101,9 +101,7 @@ public final class AccountStage {
       return;
     }
     live.advance(streamTime);
-    for (long i = 0; i < n; i++) {
-      live.touch(Long.MIN_VALUE, streamTime);
-    }
+    live.add(streamTime, n);
     liveCounted = true;
   }
 

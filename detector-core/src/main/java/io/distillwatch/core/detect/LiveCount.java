@@ -90,10 +90,21 @@ final class LiveCount {
     if (before != Long.MIN_VALUE) {
       forget(before);
     }
-    long b = Math.floorDiv(after, width);
+    add(after, 1);
+  }
+
+  /**
+   * Counts {@code n} more accounts as last seen at {@code lastSeen}, if that time is in the window.
+   * Call after {@link #advance}.
+   */
+  void add(long lastSeen, long n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("accounts to add must be >= 0, was " + n);
+    }
+    long b = Math.floorDiv(lastSeen, width);
     if (b > horizon && b <= head) {
-      counts[slot(b)]++;
-      total++;
+      counts[slot(b)] += n;
+      total += n;
     }
   }
 

@@ -76,6 +76,29 @@ class LiveCountTest {
   }
 
   @Test
+  void addMany_isManyTouches_andLeavesWithThem() {
+    LiveCount bulk = new LiveCount(IDLE);
+    LiveCount single = new LiveCount(IDLE);
+    long t0 = 1_776_000_000_000L;
+    for (int i = 0; i < 50; i++) {
+      long ts = t0 + i * 600_000L;
+      bulk.advance(ts);
+      single.advance(ts);
+      bulk.add(ts, i);
+      for (int k = 0; k < i; k++) {
+        single.touch(Long.MIN_VALUE, ts);
+      }
+      assertEquals(single.total(), bulk.total());
+    }
+    long later = t0 + IDLE + 25 * 600_000L;
+    bulk.advance(later);
+    single.advance(later);
+    assertEquals(single.total(), bulk.total());
+    assertTrue(bulk.total() > 0);
+    assertThrows(IllegalArgumentException.class, () -> bulk.add(later, -1));
+  }
+
+  @Test
   void roundTrip_keepsTheCount_andItsBuckets() throws IOException {
     LiveCount count = new LiveCount(IDLE);
     long t0 = 1_776_000_000_000L;

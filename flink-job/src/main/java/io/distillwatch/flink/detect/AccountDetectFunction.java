@@ -1,16 +1,12 @@
 package io.distillwatch.flink.detect;
 
 import io.distillwatch.core.io.Exchange;
-import io.distillwatch.core.io.ExchangeJson;
-import io.distillwatch.core.io.RejectReason;
-import io.distillwatch.core.io.Rejection;
 import io.distillwatch.flink.stage.ParseExchanges;
 import io.distillwatch.flink.types.MarkedExchange;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -21,7 +17,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -74,8 +69,7 @@ public final class AccountDetectFunction<P, M>
   private transient List<M> messages;
   private transient long live;
   private transient int parallelism;
-  private transient Counter late;
-  private transient LongCounter lateTotal;
+  private transient LateExchanges late;
 
   /** No profile cache: for the heap backend, where the state already holds objects. */
   public AccountDetectFunction(Stages<P, M, ?> stages) {
@@ -147,24 +141,15 @@ public final class AccountDetectFunction<P, M>
         getRuntimeContext().getState(new ValueStateDescriptor<>("profile", stages.profileType()));
     messages = new ArrayList<>();
     cache = profileCacheSize > 0 ? new ProfileCache<>(profileCacheSize) : null;
-    late = getRuntimeContext().getMetricGroup().counter("late");
+    late = new LateExchanges(getRuntimeContext());
     getRuntimeContext().getMetricGroup().gauge("liveAccounts", () -> live);
-    lateTotal = new LongCounter();
-    getRuntimeContext().addAccumulator("late", lateTotal);
   }
 
   @Override
   public void processElement(MarkedExchange marked, Context ctx, Collector<M> out)
       throws Exception {
     Exchange e = marked.exchange();
-    long watermark = ctx.timerService().currentWatermark();
-    if (e.timestamp() <= watermark) {
-      late.inc();
-      lateTotal.add(1);
-      String message = "event time " + e.timestamp() + " is not after the watermark " + watermark;
-      ctx.output(
-          ParseExchanges.DEAD_LETTERS,
-          new Rejection(RejectReason.LATE, message, ExchangeJson.toJson(e)).toJson());
+    if (late.divert(e, ctx)) {
       return;
     }
     String account = ctx.getCurrentKey();

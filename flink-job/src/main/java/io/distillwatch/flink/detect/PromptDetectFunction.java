@@ -1,14 +1,10 @@
 package io.distillwatch.flink.detect;
 
 import io.distillwatch.core.io.Exchange;
-import io.distillwatch.core.io.ExchangeJson;
-import io.distillwatch.core.io.RejectReason;
-import io.distillwatch.core.io.Rejection;
 import io.distillwatch.flink.stage.ParseExchanges;
 import io.distillwatch.flink.types.JobTypes;
 import io.distillwatch.flink.types.MarkedExchange;
 import java.util.List;
-import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -17,7 +13,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -46,8 +41,7 @@ public final class PromptDetectFunction extends KeyedProcessFunction<Long, Excha
 
   private transient ListState<byte[]> stageState;
   private transient Stages.PromptLogic stage;
-  private transient Counter late;
-  private transient LongCounter lateTotal;
+  private transient LateExchanges late;
 
   public PromptDetectFunction(Stages<?, ?, ?> stages) {
     this.stages = stages;
@@ -84,21 +78,12 @@ public final class PromptDetectFunction extends KeyedProcessFunction<Long, Excha
 
   @Override
   public void open(OpenContext openContext) {
-    late = getRuntimeContext().getMetricGroup().counter("late");
-    lateTotal = new LongCounter();
-    getRuntimeContext().addAccumulator("late", lateTotal);
+    late = new LateExchanges(getRuntimeContext());
   }
 
   @Override
   public void processElement(Exchange e, Context ctx, Collector<MarkedExchange> out) {
-    long watermark = ctx.timerService().currentWatermark();
-    if (e.timestamp() <= watermark) {
-      late.inc();
-      lateTotal.add(1);
-      String message = "event time " + e.timestamp() + " is not after the watermark " + watermark;
-      ctx.output(
-          ParseExchanges.DEAD_LETTERS,
-          new Rejection(RejectReason.LATE, message, ExchangeJson.toJson(e)).toJson());
+    if (late.divert(e, ctx)) {
       return;
     }
     // detector-core PromptStage.novel, through the seam.

@@ -1,0 +1,42 @@
+package io.distillwatch.flink.detect;
+
+import io.distillwatch.core.io.Exchange;
+import io.distillwatch.core.io.ExchangeJson;
+import io.distillwatch.core.io.RejectReason;
+import io.distillwatch.core.io.Rejection;
+import io.distillwatch.flink.stage.ParseExchanges;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.RuntimeContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+
+/**
+ * The late-exchange rule of the keyed stages that take exchanges: an exchange at or behind the
+ * current watermark is counted (metric and accumulator {@code late}) and goes to {@link
+ * ParseExchanges#DEAD_LETTERS} with reason {@code late} and its JSON line, so none is dropped
+ * silently. Made in {@code open}; one per function instance.
+ */
+final class LateExchanges {
+  private final Counter metric;
+  private final LongCounter total = new LongCounter();
+
+  LateExchanges(RuntimeContext context) {
+    metric = context.getMetricGroup().counter("late");
+    context.addAccumulator("late", total);
+  }
+
+  /** Diverts {@code e} when it is late and says so; otherwise leaves it to the caller. */
+  boolean divert(Exchange e, KeyedProcessFunction<?, ?, ?>.Context ctx) {
+    long watermark = ctx.timerService().currentWatermark();
+    if (e.timestamp() > watermark) {
+      return false;
+    }
+    metric.inc();
+    total.add(1);
+    String message = "event time " + e.timestamp() + " is not after the watermark " + watermark;
+    ctx.output(
+        ParseExchanges.DEAD_LETTERS,
+        new Rejection(RejectReason.LATE, message, ExchangeJson.toJson(e)).toJson());
+    return true;
+  }
+}
