@@ -19,11 +19,13 @@ import io.distillwatch.flink.stage.ParseExchanges;
 import io.distillwatch.flink.stage.ParsingSource;
 import io.distillwatch.flink.stage.RawLine;
 import io.distillwatch.flink.stage.SourceWatermarks;
+import io.distillwatch.flink.types.EncodedExchange;
 import io.distillwatch.flink.types.JobTypes;
 import io.distillwatch.flink.types.MarkedExchange;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -64,9 +66,9 @@ import picocli.CommandLine;
  *
  * <pre>
  * source (parses, watermarks per split) -> parse --(rejected)--------------> dead letters
- *                                            |
+ *                                            | encode (chained): exchange bytes, prompt key
  *                   keyBy(prompt) PromptDetectFunction --(late)------------> dead letters
- *                          | exchanges marked novel or not
+ *                          | the same bytes, marked novel or not
  *                  keyBy(account) AccountDetectFunction --(late)-----------> dead letters
  *                          | stage messages
  *                       keyBy(route) LinkDetectFunction
@@ -217,9 +219,16 @@ public final class DetectionJob {
     String backend =
         stamped.getExecutionEnvironment().getConfiguration().get(StateBackendOptions.STATE_BACKEND);
     int profileCache = "rocksdb".equalsIgnoreCase(backend) ? ROCKSDB_PROFILE_CACHE : 0;
-    SingleOutputStreamOperator<MarkedExchange> prompts =
+    // Chained to the parse stage (same parallelism, forward): one encoding per exchange.
+    SingleOutputStreamOperator<EncodedExchange> encoded =
         stamped
-            .keyBy(new PromptKey(stages), Types.LONG)
+            .map(new Encode(), JobTypes.ENCODED_EXCHANGE)
+            .name("encode")
+            .uid("encode")
+            .setParallelism(stamped.getParallelism());
+    SingleOutputStreamOperator<MarkedExchange> prompts =
+        encoded
+            .keyBy(PROMPT_KEY, Types.LONG)
             .process(new PromptDetectFunction(stages), JobTypes.MARKED_EXCHANGE)
             .name("prompts")
             .uid("prompts");
@@ -496,22 +505,30 @@ public final class DetectionJob {
 
     @Override
     public String getKey(MarkedExchange m) {
-      return m.exchange().accountId();
+      return m.encoded().accountId();
     }
   }
 
-  /** Keys exchanges by prompt, for the prompt stage. */
-  static final class PromptKey implements KeySelector<Exchange, Long> {
-    private static final long serialVersionUID = 1L;
-    private final Stages<?, ?, ?> stages;
+  /** Keys encoded exchanges by prompt, for the prompt stage. */
+  static final KeySelector<EncodedExchange, Long> PROMPT_KEY = new PromptKey();
 
-    PromptKey(Stages<?, ?, ?> stages) {
-      this.stages = stages;
-    }
+  /** Keys encoded exchanges by their route ({@link EncodedExchange#route}). */
+  static final class PromptKey implements KeySelector<EncodedExchange, Long> {
+    private static final long serialVersionUID = 1L;
 
     @Override
-    public Long getKey(Exchange e) {
-      return stages.promptRoute(e);
+    public Long getKey(EncodedExchange e) {
+      return e.route();
+    }
+  }
+
+  /** Encodes each exchange once, for the prompt stage that passes it on without decoding it. */
+  static final class Encode implements MapFunction<Exchange, EncodedExchange> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public EncodedExchange map(Exchange e) {
+      return EncodedExchange.of(e);
     }
   }
 

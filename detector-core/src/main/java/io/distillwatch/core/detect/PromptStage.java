@@ -32,7 +32,20 @@ public final class PromptStage {
    * without a prompt hash is not novel.
    */
   public boolean novel(Exchange e) {
-    return novelty.firstSeen(AccountProfile.hash(e.promptHash()));
+    return novel(promptKey(e));
+  }
+
+  /**
+   * As {@link #novel(Exchange)}, for an exchange known by its {@link #promptKey}: an engine that
+   * moves the exchange without decoding it (the Flink job's prompt stage) computes the key once.
+   */
+  public boolean novel(long promptKey) {
+    return novelty.firstSeen(promptKey);
+  }
+
+  /** The key this stage remembers a prompt by: a hash of the prompt hash, 0 without one. */
+  public static long promptKey(Exchange e) {
+    return AccountProfile.hash(e.promptHash());
   }
 
   /**
@@ -40,8 +53,12 @@ public final class PromptStage {
    * novel, so any instance will do) its account's, so such exchanges spread over instances too.
    */
   public static long route(Exchange e) {
-    long prompt = AccountProfile.hash(e.promptHash());
-    return prompt != 0 ? prompt : AccountProfile.hash(e.accountId());
+    return route(e, promptKey(e));
+  }
+
+  /** {@link #route(Exchange)} for an exchange whose {@link #promptKey} is known. */
+  public static long route(Exchange e, long promptKey) {
+    return promptKey != 0 ? promptKey : AccountProfile.hash(e.accountId());
   }
 
   /** Writes byte form version, then the novelty filter's form. */

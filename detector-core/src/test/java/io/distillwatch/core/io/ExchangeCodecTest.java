@@ -131,6 +131,114 @@ class ExchangeCodecTest {
     }
   }
 
+  /** Form 1 written field by field through a DataOutput: the writer before {@code encode}. */
+  private static byte[] fieldByField(Exchange e) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
+    out.writeLong(e.timestamp());
+    ExchangeCodec.writeString(e.accountId(), out);
+    String[] optional = {
+      e.orgId(),
+      e.ip(),
+      e.asn(),
+      e.userAgent(),
+      e.paymentFingerprint(),
+      e.model(),
+      e.templateHash(),
+      e.promptHash()
+    };
+    int presence = 0;
+    for (int i = 0; i < optional.length; i++) {
+      presence |= optional[i] != null ? 1 << i : 0;
+    }
+    out.writeByte(presence);
+    for (String s : optional) {
+      if (s != null) {
+        ExchangeCodec.writeString(s, out);
+      }
+    }
+    ExchangeCodec.writeVarLong(e.inputTokens(), out);
+    ExchangeCodec.writeVarLong(e.outputTokens(), out);
+    out.writeByte(e.category().ordinal() | (e.reasoningRequested() ? 0x80 : 0));
+    ExchangeCodec.writeVarLong(e.toolCalls(), out);
+    ExchangeCodec.writeVarLong(e.status() & 0xFFFF_FFFFL, out);
+    return bytes.toByteArray();
+  }
+
+  private static String randomString(Random r) {
+    char[] kinds = {'a', '7', '\u0000', '\u007f', '\u0080', '\u07ff', '\u0800', '\ud83d', '\uffff'};
+    StringBuilder sb = new StringBuilder();
+    int n = r.nextInt(30);
+    boolean ascii = r.nextInt(4) > 0;
+    for (int i = 0; i < n; i++) {
+      sb.append(ascii ? (char) (1 + r.nextInt(127)) : kinds[r.nextInt(kinds.length)]);
+    }
+    return sb.toString();
+  }
+
+  private static Exchange randomExchange(Random r) {
+    var b = Exchange.builder(r.nextLong(), "a" + randomString(r));
+    String[] fields = new String[8];
+    for (int i = 0; i < fields.length; i++) {
+      fields[i] = r.nextBoolean() ? randomString(r) : null;
+    }
+    return b.orgId(fields[0])
+        .ip(fields[1])
+        .asn(fields[2])
+        .userAgent(fields[3])
+        .paymentFingerprint(fields[4])
+        .model(fields[5])
+        .templateHash(fields[6])
+        .promptHash(fields[7])
+        .inputTokens(r.nextBoolean() ? r.nextInt(200) : Math.abs(r.nextLong()))
+        .outputTokens(r.nextBoolean() ? r.nextInt(100_000) : Math.abs(r.nextLong()))
+        .category(Category.ofOrdinal(r.nextInt(Category.values().length)))
+        .reasoningRequested(r.nextBoolean())
+        .toolCalls(r.nextInt(4) == 0 ? Integer.MAX_VALUE : r.nextInt(20))
+        .status(r.nextInt())
+        .build();
+  }
+
+  /** encode is the field-by-field form byte for byte, and decode and the peeks read it back. */
+  @Test
+  void encode_sameBytesAsFieldByField_andDecodesBack() throws IOException {
+    for (long seed = 0; seed < 3_000; seed++) {
+      Random r = new Random(seed);
+      Exchange e = randomExchange(r);
+      byte[] body = ExchangeCodec.encode(e);
+      assertArrayEquals(fieldByField(e), body, "seed " + seed);
+      assertEquals(e, ExchangeCodec.decode(body), "seed " + seed);
+      assertEquals(e.timestamp(), ExchangeCodec.timestampOf(body), "seed " + seed);
+      assertEquals(e.accountId(), ExchangeCodec.accountIdOf(body), "seed " + seed);
+      ByteArrayOutputStream written = new ByteArrayOutputStream();
+      ExchangeCodec.write(e, new DataOutputStream(written));
+      assertArrayEquals(body, written.toByteArray(), "seed " + seed);
+    }
+  }
+
+  /** The form-1 body of FULL, fixed: a change to the form fails here before it reaches a reader. */
+  @Test
+  void encode_full_isTheGoldenForm1Body() throws IOException {
+    String golden =
+        "0000019db7a2e80009616363742d31663361ff056f72672d390b323030313a6462383a3a3707415336343530"
+            + "3011707974686f6e2d68747470782f302e323704396331650a66726f6e746965722d32043562326604"
+            + "65343161ac0680ade2048203d704";
+    assertEquals(golden, java.util.HexFormat.of().formatHex(ExchangeCodec.encode(FULL)));
+    assertEquals(FULL, ExchangeCodec.decode(java.util.HexFormat.of().parseHex(golden)));
+  }
+
+  @Test
+  void decode_truncatedOrTrailing_throws() throws IOException {
+    byte[] b = ExchangeCodec.encode(FULL);
+    for (int n = 0; n < b.length; n++) {
+      byte[] cut = Arrays.copyOf(b, n);
+      assertThrows(IOException.class, () -> ExchangeCodec.decode(cut), "cut at " + n);
+    }
+    assertThrows(IOException.class, () -> ExchangeCodec.decode(Arrays.copyOf(b, b.length + 1)));
+    assertThrows(IOException.class, () -> ExchangeCodec.timestampOf(new byte[7]));
+    assertThrows(IOException.class, () -> ExchangeCodec.accountIdOf(Arrays.copyOf(b, 9)));
+  }
+
   private static byte[] concat(byte[] a, int b) {
     byte[] out = Arrays.copyOf(a, a.length + 1);
     out[a.length] = (byte) b;

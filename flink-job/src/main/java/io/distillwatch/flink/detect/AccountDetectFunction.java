@@ -149,7 +149,8 @@ public final class AccountDetectFunction<P, M>
   public void processElement(MarkedExchange marked, Context ctx, Collector<M> out)
       throws Exception {
     Exchange e = marked.exchange();
-    if (late.divert(e, ctx)) {
+    if (late.isLate(e.timestamp(), ctx)) {
+      late.divert(e, ctx);
       return;
     }
     String account = ctx.getCurrentKey();

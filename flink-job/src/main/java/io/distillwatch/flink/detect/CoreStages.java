@@ -67,11 +67,6 @@ public final class CoreStages implements Stages<AccountProfile, StageMessage, Li
   }
 
   @Override
-  public long promptRoute(Exchange e) {
-    return PromptStage.route(e);
-  }
-
-  @Override
   public PromptLogic newPromptStage() {
     return new Prompts(new PromptStage(config()));
   }
@@ -120,8 +115,8 @@ public final class CoreStages implements Stages<AccountProfile, StageMessage, Li
 
   private record Prompts(PromptStage stage) implements PromptLogic {
     @Override
-    public boolean novel(Exchange e) {
-      return stage.novel(e);
+    public boolean novel(long promptKey) {
+      return stage.novel(promptKey);
     }
 
     @Override

@@ -25,18 +25,19 @@ final class LateExchanges {
     context.addAccumulator("late", total);
   }
 
-  /** Diverts {@code e} when it is late and says so; otherwise leaves it to the caller. */
-  boolean divert(Exchange e, KeyedProcessFunction<?, ?, ?>.Context ctx) {
+  /** Whether an exchange of event time {@code timestamp} is at or behind the watermark. */
+  boolean isLate(long timestamp, KeyedProcessFunction<?, ?, ?>.Context ctx) {
+    return timestamp <= ctx.timerService().currentWatermark();
+  }
+
+  /** Counts {@code e}, found {@link #isLate}, and sends it to the dead letters. */
+  void divert(Exchange e, KeyedProcessFunction<?, ?, ?>.Context ctx) {
     long watermark = ctx.timerService().currentWatermark();
-    if (e.timestamp() > watermark) {
-      return false;
-    }
     metric.inc();
     total.add(1);
     String message = "event time " + e.timestamp() + " is not after the watermark " + watermark;
     ctx.output(
         ParseExchanges.DEAD_LETTERS,
         new Rejection(RejectReason.LATE, message, ExchangeJson.toJson(e)).toJson());
-    return true;
   }
 }

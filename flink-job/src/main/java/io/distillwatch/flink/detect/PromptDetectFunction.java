@@ -1,7 +1,7 @@
 package io.distillwatch.flink.detect;
 
-import io.distillwatch.core.io.Exchange;
 import io.distillwatch.flink.stage.ParseExchanges;
+import io.distillwatch.flink.types.EncodedExchange;
 import io.distillwatch.flink.types.JobTypes;
 import io.distillwatch.flink.types.MarkedExchange;
 import java.util.List;
@@ -33,7 +33,8 @@ import org.apache.flink.util.Collector;
  * are new again to the subtask that now owns them: the conservative direction is lost, for a while,
  * only for the prompts that moved). No keyed state and no timers.
  */
-public final class PromptDetectFunction extends KeyedProcessFunction<Long, Exchange, MarkedExchange>
+public final class PromptDetectFunction
+    extends KeyedProcessFunction<Long, EncodedExchange, MarkedExchange>
     implements CheckpointedFunction, ResultTypeQueryable<MarkedExchange> {
   private static final long serialVersionUID = 1L;
 
@@ -82,12 +83,13 @@ public final class PromptDetectFunction extends KeyedProcessFunction<Long, Excha
   }
 
   @Override
-  public void processElement(Exchange e, Context ctx, Collector<MarkedExchange> out) {
-    if (late.divert(e, ctx)) {
+  public void processElement(EncodedExchange e, Context ctx, Collector<MarkedExchange> out) {
+    if (late.isLate(e.timestamp(), ctx)) {
+      late.divert(e.exchange(), ctx);
       return;
     }
-    // detector-core PromptStage.novel, through the seam.
-    out.collect(new MarkedExchange(e, stage.novel(e)));
+    // detector-core PromptStage.novel, through the seam; the exchange stays encoded.
+    out.collect(new MarkedExchange(e, stage.novel(e.promptKey())));
   }
 
   @Override

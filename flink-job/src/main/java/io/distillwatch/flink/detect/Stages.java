@@ -36,9 +36,6 @@ public interface Stages<P, M, L> extends Serializable {
   /** The key of a message for the link stage. */
   long route(M message);
 
-  /** The key of an exchange for the prompt stage. */
-  long promptRoute(Exchange e);
-
   /** A fresh prompt stage (prompt novelty) for one parallel subtask. */
   PromptLogic newPromptStage();
 
@@ -62,8 +59,11 @@ public interface Stages<P, M, L> extends Serializable {
 
   /** The prompt stage of one subtask. */
   interface PromptLogic {
-    /** Records the exchange's prompt; whether it was new to the population. */
-    boolean novel(Exchange e);
+    /**
+     * Records a prompt by its key ({@link io.distillwatch.core.detect.PromptStage#promptKey}, 0 for
+     * none); whether it was new to the population.
+     */
+    boolean novel(long promptKey);
 
     void writeTo(DataOutputView out) throws IOException;
   }

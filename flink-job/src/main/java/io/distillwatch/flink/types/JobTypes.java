@@ -19,6 +19,10 @@ public final class JobTypes {
   public static final TypeInformation<ParseResult> PARSE_RESULT =
       new FormTypeInfo<>(ParseResult.class, new ParseResultSerializer());
 
+  /** An exchange on its way to the prompt stage, encoded once. */
+  public static final TypeInformation<EncodedExchange> ENCODED_EXCHANGE =
+      new FormTypeInfo<>(EncodedExchange.class, new EncodedExchangeSerializer());
+
   public static final TypeInformation<MarkedExchange> MARKED_EXCHANGE =
       new FormTypeInfo<>(MarkedExchange.class, new MarkedExchangeSerializer());
 

@@ -6,15 +6,16 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * {@link MarkedExchange}: form version 1 is a boolean (novel prompt), then the exchange in {@link
- * ExchangeCodec}'s form {@code 1}. When the exchange form changes, this version follows. Immutable:
- * never copied.
+ * {@link MarkedExchange}: form version 2 is a boolean (novel prompt), then the exchange in {@link
+ * EncodedExchangeSerializer}'s form {@code 1}. Version 1 (read still) had the exchange in {@link
+ * ExchangeCodec}'s form {@code 1} after the boolean. When the exchange form changes, this version
+ * follows. Network only. Immutable: never copied.
  */
 public final class MarkedExchangeSerializer extends FormSerializer<MarkedExchange> {
   private static final long serialVersionUID = 1L;
 
-  /** Version of the form; 1 holds exchange form 1. */
-  public static final int VERSION = 1;
+  /** Version of the form; 2 holds encoded exchange form 1. */
+  public static final int VERSION = 2;
 
   public MarkedExchangeSerializer() {
     this(VERSION);
@@ -30,6 +31,11 @@ public final class MarkedExchangeSerializer extends FormSerializer<MarkedExchang
   }
 
   @Override
+  public int oldestReadableVersion() {
+    return 1;
+  }
+
+  @Override
   public boolean isImmutableType() {
     return true;
   }
@@ -37,16 +43,20 @@ public final class MarkedExchangeSerializer extends FormSerializer<MarkedExchang
   @Override
   protected void write(MarkedExchange value, DataOutputView out) throws IOException {
     out.writeBoolean(value.novelPrompt());
-    ExchangeCodec.write(value.exchange(), out);
+    EncodedExchangeSerializer.writeForm(value.encoded(), out);
   }
 
   @Override
   protected MarkedExchange read(DataInputView in, int version) throws IOException {
-    if (version != VERSION) {
-      throw new IOException("marked exchange form version " + version + " unknown");
+    if (version == VERSION) {
+      boolean novel = in.readBoolean();
+      return new MarkedExchange(EncodedExchangeSerializer.readForm(in), novel);
     }
-    boolean novel = in.readBoolean();
-    return new MarkedExchange(ExchangeCodec.read(in, 1), novel);
+    if (version == 1) {
+      boolean novel = in.readBoolean();
+      return MarkedExchange.of(ExchangeCodec.read(in, 1), novel);
+    }
+    throw new IOException("marked exchange form version " + version + " unknown");
   }
 
   @Override

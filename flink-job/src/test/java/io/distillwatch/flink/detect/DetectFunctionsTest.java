@@ -9,6 +9,7 @@ import io.distillwatch.core.link.LinkKey;
 import io.distillwatch.core.link.StageMessage;
 import io.distillwatch.flink.DetectorSettings;
 import io.distillwatch.flink.stage.ParseExchanges;
+import io.distillwatch.flink.types.EncodedExchange;
 import io.distillwatch.flink.types.MarkedExchange;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,7 +54,7 @@ class DetectFunctionsTest {
 
   /** An exchange as the prompt stage passes it on; these have no prompt, so none is novel. */
   private static MarkedExchange marked(String account, long t) {
-    return new MarkedExchange(exchange(account, t), false);
+    return MarkedExchange.of(exchange(account, t), false);
   }
 
   @Test
@@ -96,12 +97,12 @@ class DetectFunctionsTest {
     }
   }
 
-  private static KeyedOneInputStreamOperatorTestHarness<Long, Exchange, MarkedExchange> prompts(
-      OperatorSubtaskState restoreFrom) throws Exception {
+  private static KeyedOneInputStreamOperatorTestHarness<Long, EncodedExchange, MarkedExchange>
+      prompts(OperatorSubtaskState restoreFrom) throws Exception {
     var h =
         new KeyedOneInputStreamOperatorTestHarness<>(
             new KeyedProcessOperator<>(new PromptDetectFunction(STAGES)),
-            STAGES::promptRoute,
+            EncodedExchange::route,
             Types.LONG);
     if (restoreFrom != null) {
       h.initializeState(restoreFrom);
@@ -110,8 +111,8 @@ class DetectFunctionsTest {
     return h;
   }
 
-  private static Exchange prompted(String account, long t, String prompt) {
-    return exchange(account, t).toBuilder().promptHash(prompt).build();
+  private static EncodedExchange prompted(String account, long t, String prompt) {
+    return EncodedExchange.of(exchange(account, t).toBuilder().promptHash(prompt).build());
   }
 
   @Test
@@ -120,9 +121,13 @@ class DetectFunctionsTest {
     try (var h = prompts(null)) {
       h.processElement(prompted("a", T0, "bench-1"), T0);
       h.processElement(prompted("b", T0 + 1, "bench-1"), T0 + 1);
-      h.processElement(exchange("c", T0 + 2), T0 + 2);
+      h.processElement(EncodedExchange.of(exchange("c", T0 + 2)), T0 + 2);
       List<Boolean> novel = h.extractOutputValues().stream().map(m -> m.novelPrompt()).toList();
       assertEquals(List.of(true, false, false), novel, "a prompt is new once; none is not new");
+      assertEquals(
+          prompted("b", T0 + 1, "bench-1"),
+          h.extractOutputValues().get(1).encoded(),
+          "the exchange passes through as it came");
       assertEquals(0, h.numKeyedStateEntries(), "the filter is operator state, not keyed");
       assertEquals(0, h.numEventTimeTimers());
       snapshot = h.snapshot(1, T0 + 10);
@@ -235,7 +240,7 @@ class DetectFunctionsTest {
         }
         Exchange e =
             exchange("acct-" + account, t).toBuilder().model(i % 2 == 0 ? "m-a" : "m-b").build();
-        h.processElement(new MarkedExchange(e, false), t);
+        h.processElement(MarkedExchange.of(e, false), t);
       }
       List<Object> result = new ArrayList<>(h.extractOutputValues());
       // Profiles left in the state itself (the harness counts entries on the heap backend only).

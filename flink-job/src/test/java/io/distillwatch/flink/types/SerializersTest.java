@@ -148,11 +148,44 @@ class SerializersTest {
         "MarkedExchangeSerializer writes exchange form 1: bump its version with the exchange's");
     MarkedExchangeSerializer s = new MarkedExchangeSerializer();
     DataOutputSerializer out = new DataOutputSerializer(256);
-    MarkedExchange m =
-        new MarkedExchange(
-            Exchange.builder(1_776_902_400_000L, "a").promptHash("p").model("m").build(), true);
+    Exchange e = Exchange.builder(1_776_902_400_000L, "a").promptHash("p").model("m").build();
+    MarkedExchange m = MarkedExchange.of(e, true);
     s.serialize(m, out);
-    assertEquals(m, s.deserialize(new DataInputDeserializer(out.getCopyOfBuffer())));
+    MarkedExchange back = s.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+    assertEquals(m, back);
+    assertEquals(e, back.exchange());
+    assertEquals(io.distillwatch.core.detect.PromptStage.route(e), back.encoded().route());
+    assertEquals(io.distillwatch.core.detect.PromptStage.promptKey(e), back.encoded().promptKey());
+  }
+
+  /** Form 1 (a boolean, then the exchange's codec form) is still read, into the same value. */
+  @Test
+  void markedExchange_form1_readsAsTheSameExchange() throws IOException {
+    Exchange e = Exchange.builder(1_776_902_400_000L, "a").promptHash("p").build();
+    DataOutputSerializer form1 = new DataOutputSerializer(64);
+    form1.writeBoolean(true);
+    io.distillwatch.core.io.ExchangeCodec.write(e, form1);
+    var reading = new MarkedExchangeSerializer().readingForm(1, false);
+    assertEquals(
+        MarkedExchange.of(e, true),
+        reading.deserialize(new DataInputDeserializer(form1.getCopyOfBuffer())));
+  }
+
+  @Test
+  void encodedExchange_roundTrip_andCorruptLengthFails() throws IOException {
+    EncodedExchangeSerializer s = new EncodedExchangeSerializer();
+    Exchange noPrompt = Exchange.builder(1_776_902_400_000L, "acct-\u00e9").ip("10.0.0.1").build();
+    EncodedExchange x = EncodedExchange.of(noPrompt);
+    assertEquals(0, x.promptKey(), "no prompt, no key");
+    assertEquals(io.distillwatch.core.detect.PromptStage.route(noPrompt), x.route());
+    assertEquals("acct-\u00e9", x.accountId());
+    assertEquals(noPrompt.timestamp(), x.timestamp());
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    s.serialize(x, out);
+    byte[] bytes = out.getCopyOfBuffer();
+    assertEquals(x, s.deserialize(new DataInputDeserializer(bytes)));
+    bytes[16] = (byte) 0x80; // the body length's top byte: negative
+    assertThrows(IOException.class, () -> s.deserialize(new DataInputDeserializer(bytes)));
   }
 
   /** The snapshot a checkpoint of a build whose stage message form was {@code form} holds. */
