@@ -158,6 +158,34 @@ class SerializersTest {
     assertEquals(io.distillwatch.core.detect.PromptStage.promptKey(e), back.encoded().promptKey());
   }
 
+  /** The parse result forms, fixed: a change to either fails here before it reaches a reader. */
+  @Test
+  void parseResult_form1_isGolden() throws IOException {
+    var accepted =
+        new io.distillwatch.core.io.ParseResult.Accepted(
+            Exchange.builder(1_776_902_400_000L, "a").promptHash("p").build());
+    var rejected =
+        new io.distillwatch.core.io.ParseResult.Rejected(
+            new io.distillwatch.core.io.Rejection(
+                io.distillwatch.core.io.RejectReason.MISSING_FIELD, "no account_id", "{}"));
+    ParseResultSerializer s = new ParseResultSerializer();
+    String[] golden = {
+      // accepted, then exchange form 1: timestamp, "a", presence (prompt), "p", 0, 0, other, 0, 0
+      "00" + "0000019db7a2e800" + "0161" + "80" + "0170" + "00" + "00" + "06" + "00" + "00",
+      // rejected, then reason, message and raw line as Flink StringValues
+      "01" + "0e6d697373696e675f6669656c64" + "0e6e6f206163636f756e745f6964" + "037b7d"
+    };
+    var values = List.of(accepted, rejected);
+    for (int i = 0; i < golden.length; i++) {
+      DataOutputSerializer out = new DataOutputSerializer(64);
+      s.serialize(values.get(i), out);
+      assertEquals(golden[i], java.util.HexFormat.of().formatHex(out.getCopyOfBuffer()));
+      assertEquals(
+          values.get(i),
+          s.deserialize(new DataInputDeserializer(java.util.HexFormat.of().parseHex(golden[i]))));
+    }
+  }
+
   /** Form 1 (a boolean, then the exchange's codec form) is still read, into the same value. */
   @Test
   void markedExchange_form1_readsAsTheSameExchange() throws IOException {
