@@ -252,6 +252,22 @@ public final class ExchangeCodec {
       }
     }
 
+    /**
+     * The next {@code n} bytes as a string if they are all single-byte chars, made straight from
+     * the array (one copy, not two); null, reading nothing, if not.
+     */
+    String asciiString(int n) throws IOException {
+      need(n);
+      for (int i = pos; i < pos + n; i++) {
+        if (b[i] <= 0) {
+          return null; // a multi-byte char (negative) or U+0000 (two bytes in this form)
+        }
+      }
+      String s = new String(b, pos, n, StandardCharsets.ISO_8859_1);
+      pos += n;
+      return s;
+    }
+
     @Override
     public void readFully(byte[] dst) throws IOException {
       readFully(dst, 0, dst.length);
@@ -430,6 +446,12 @@ public final class ExchangeCodec {
     long n = readVarLong(in);
     if (n > MAX_STRING_CHARS) {
       throw new IOException("corrupt string: length " + n);
+    }
+    if (in instanceof ArrayInput array) {
+      String ascii = array.asciiString((int) n);
+      if (ascii != null) {
+        return ascii;
+      }
     }
     byte[] bytes = new byte[(int) n];
     in.readFully(bytes);
