@@ -148,11 +148,11 @@ public final class AccountDetectFunction<P, M>
   @Override
   public void processElement(MarkedExchange marked, Context ctx, Collector<M> out)
       throws Exception {
-    Exchange e = marked.exchange();
-    if (late.isLate(e.timestamp(), ctx)) {
-      late.divert(e, ctx);
+    if (late.isLate(marked.encoded().timestamp(), ctx)) {
+      late.divert(marked.exchange(), ctx);
       return;
     }
+    Exchange e = marked.exchange();
     String account = ctx.getCurrentKey();
     P before = profile(account);
     if (before == null) {

@@ -49,7 +49,9 @@ public final class LinkDetectFunction<L, M> extends KeyedProcessFunction<Long, M
     // detector-core LinkStage.process, through the seam.
     L after = stage.process(before, m, messages);
     if (after == null) {
-      keys.clear();
+      if (before != null) {
+        keys.clear(); // evidence (routed by account) passes with no state: nothing to delete
+      }
     } else {
       keys.update(after);
       if (before == null) {
