@@ -105,14 +105,6 @@ public final class AccountProfile {
   /** Whether the account belongs to the allowlist (by account or organisation). */
   boolean allowlisted;
 
-  /**
-   * {@link ProfileMap}'s access list: the profiles accessed just before and after this one, null at
-   * the ends or outside a map. Not part of the profile's form.
-   */
-  AccountProfile older;
-
-  AccountProfile newer;
-
   AccountProfile(String accountId) {
     this(
         accountId,
