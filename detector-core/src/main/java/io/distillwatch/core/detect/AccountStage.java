@@ -152,6 +152,25 @@ public final class AccountStage {
    */
   public AccountProfile observe(
       AccountProfile profile, Exchange e, boolean novelPrompt, List<StageMessage> out) {
+    hashes.computeEveryExchange(e);
+    return observeHashed(profile, e, novelPrompt, out);
+  }
+
+  /**
+   * Hashes the keys of {@code e} that every exchange uses, and its account id, for {@link
+   * #observeHashed}; the detector looks the profile up and asks the prompt stage with these hashes,
+   * so each key is hashed once per exchange. The instance is the stage's own, overwritten by the
+   * next exchange.
+   */
+  KeyHashes hash(Exchange e) {
+    hashes.computeAccount(e);
+    hashes.computeEveryExchange(e);
+    return hashes;
+  }
+
+  /** {@link #observe}, with the keys every exchange uses already hashed by {@link #hash}. */
+  AccountProfile observeHashed(
+      AccountProfile profile, Exchange e, boolean novelPrompt, List<StageMessage> out) {
     long ts = e.timestamp();
     if (streamStart == Long.MIN_VALUE) {
       streamStart = ts;
@@ -159,7 +178,6 @@ public final class AccountStage {
     streamTime = Math.max(streamTime, ts);
     live.advance(streamTime);
     exchanges++;
-    hashes.computeEveryExchange(e);
 
     AccountProfile p = profile;
     if (p != null && streamTime - p.lastSeen > config.idleEvictionMillis()) {

@@ -14,6 +14,9 @@ import io.distillwatch.core.sketch.Hash64;
  * value.
  */
 final class KeyHashes {
+  /** The account id's hash; only {@link #computeAccount} sets it. */
+  long account;
+
   long org;
   long payment;
   long template;
@@ -39,6 +42,15 @@ final class KeyHashes {
     ip = AccountProfile.hash(e.ip());
     asn = AccountProfile.hash(e.asn());
     model = AccountProfile.hash(e.model());
+  }
+
+  /**
+   * The account id's hash ({@code AccountProfile.hash}, equal to the profile's {@code
+   * accountHash}), for a caller that looks the profile up by it: the detector hashes every key of
+   * an exchange in one place, once.
+   */
+  void computeAccount(Exchange e) {
+    account = AccountProfile.hash(e.accountId());
   }
 
   /** The organisation's hash. */

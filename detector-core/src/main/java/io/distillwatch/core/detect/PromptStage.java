@@ -32,7 +32,15 @@ public final class PromptStage {
    * without a prompt hash is not novel.
    */
   public boolean novel(Exchange e) {
-    return novelty.firstSeen(AccountProfile.hash(e.promptHash()));
+    return novel(AccountProfile.hash(e.promptHash()));
+  }
+
+  /**
+   * {@link #novel(Exchange)} for a prompt already hashed ({@code AccountProfile.hash} of the
+   * exchange's prompt hash): the in-process detector hashes each key of an exchange once.
+   */
+  boolean novel(long promptHash) {
+    return novelty.firstSeen(promptHash);
   }
 
   /**
