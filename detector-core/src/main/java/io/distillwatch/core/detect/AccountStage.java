@@ -191,6 +191,9 @@ public final class AccountStage {
     if (p.exchanges == 0) {
       hashes.computeOrg(e); // the profile keeps its first exchange's organisation
     }
+    // The template's use is recorded before the profile is updated (nothing in between reads the
+    // rarity table), so the table's likely cache miss overlaps with the profile's.
+    int template = templates.observeFirst(LinkKey.TEMPLATE, hashes.template, p.accountHash, ts);
     p.update(e, hashes, novelPrompt);
     live.touch(lastSeen, p.lastSeen);
     double liveAccounts = (double) live.total() * shards;
@@ -220,8 +223,7 @@ public final class AccountStage {
               liveAccounts));
     }
     if (hashes.template != 0
-        && !templates.observeCommon(
-            LinkKey.TEMPLATE, hashes.template, p.accountHash, ts, liveAccounts)) {
+        && !templates.commonObserved(template, LinkKey.TEMPLATE, hashes.template, liveAccounts)) {
       p.templateSet.add(hashes.template);
       p.rareTemplates.add(hashes.template);
     }
