@@ -163,8 +163,7 @@ public final class AccountStage {
    * next exchange.
    */
   KeyHashes hash(Exchange e) {
-    hashes.computeAccount(e);
-    hashes.computeEveryExchange(e);
+    hashes.computeAccountAndEveryExchange(e);
     return hashes;
   }
 
