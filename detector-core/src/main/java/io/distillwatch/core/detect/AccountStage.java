@@ -152,6 +152,24 @@ public final class AccountStage {
    */
   public AccountProfile observe(
       AccountProfile profile, Exchange e, boolean novelPrompt, List<StageMessage> out) {
+    hashes.computeEveryExchange(e);
+    return observeHashed(profile, e, novelPrompt, out);
+  }
+
+  /**
+   * Hashes the keys of {@code e} that every exchange uses, and its account id, for {@link
+   * #observeHashed}; the detector looks the profile up and asks the prompt stage with these hashes,
+   * so each key is hashed once per exchange. The instance is the stage's own, overwritten by the
+   * next exchange.
+   */
+  KeyHashes hash(Exchange e) {
+    hashes.computeAccountAndEveryExchange(e);
+    return hashes;
+  }
+
+  /** {@link #observe}, with the keys every exchange uses already hashed by {@link #hash}. */
+  AccountProfile observeHashed(
+      AccountProfile profile, Exchange e, boolean novelPrompt, List<StageMessage> out) {
     long ts = e.timestamp();
     if (streamStart == Long.MIN_VALUE) {
       streamStart = ts;
@@ -159,7 +177,6 @@ public final class AccountStage {
     streamTime = Math.max(streamTime, ts);
     live.advance(streamTime);
     exchanges++;
-    hashes.computeEveryExchange(e);
 
     AccountProfile p = profile;
     if (p != null && streamTime - p.lastSeen > config.idleEvictionMillis()) {
@@ -173,6 +190,9 @@ public final class AccountStage {
     if (p.exchanges == 0) {
       hashes.computeOrg(e); // the profile keeps its first exchange's organisation
     }
+    // The template's use is recorded before the profile is updated (nothing in between reads the
+    // rarity table), so the table's likely cache miss overlaps with the profile's.
+    int template = templates.observeFirst(LinkKey.TEMPLATE, hashes.template, p.accountHash, ts);
     p.update(e, hashes, novelPrompt);
     live.touch(lastSeen, p.lastSeen);
     double liveAccounts = (double) live.total() * shards;
@@ -202,8 +222,7 @@ public final class AccountStage {
               liveAccounts));
     }
     if (hashes.template != 0
-        && !templates.observeCommon(
-            LinkKey.TEMPLATE, hashes.template, p.accountHash, ts, liveAccounts)) {
+        && !templates.commonObserved(template, LinkKey.TEMPLATE, hashes.template, liveAccounts)) {
       p.templateSet.add(hashes.template);
       p.rareTemplates.add(hashes.template);
     }

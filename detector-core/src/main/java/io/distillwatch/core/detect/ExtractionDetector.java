@@ -117,10 +117,11 @@ public final class ExtractionDetector {
    * is fine).
    */
   public List<Alert> observe(Exchange e) {
-    String id = e.accountId();
-    AccountProfile p = profiles.get(id, AccountProfile.hash(id));
+    // Every key the exchange uses is hashed once, here, for all stages.
+    KeyHashes keys = accounts.hash(e);
+    AccountProfile p = profiles.get(e.accountId(), keys.account);
     messages.clear();
-    AccountProfile q = accounts.observe(p, e, prompts.novel(e), messages);
+    AccountProfile q = accounts.observeHashed(p, e, prompts.novel(keys.prompt), messages);
     if (q != p) {
       if (p != null) {
         evictedIdle++; // idle past the eviction time, not yet swept: it starts afresh

@@ -16,63 +16,53 @@ import java.util.NoSuchElementException;
  * freshly parsed id on every exchange, a cache miss on the hash node, and two more on its
  * neighbours in the access list. Here the key is the account's 64-bit hash ({@link
  * AccountProfile#accountHash}, which the caller computes once per exchange and the profile keeps).
- * Entries have stable indexes; each has two longs in one array, its hash and its access-list links
- * (previous and next entry, an int each), so checking a candidate's hash and moving it to the tail
- * of the access list read the same 16 bytes. The hash table is an {@code int[]} of entry indexes
- * (linear probing, kept at most half full), 4 bytes a slot: at 125k accounts table and entries take
- * about 3 MiB, where a first version's 16-byte (hash, entry) slots made a 4 MiB table alone, whose
- * probe JFR put at a tenth of the benchmark's samples. Deletion shifts the following run back
- * (Knuth's algorithm R) instead of leaving tombstones, so probe runs stay short however many
- * accounts come and go. Arrays are powers of two and grow by doubling (the only allocation,
- * amortised like the map it replaced). Measured together with {@code RarityTable}'s cells, on a
- * shared 2-core machine too loaded for JMH to resolve either change alone, {@code observe} used
- * about 18% less thread CPU per exchange than with the {@code LinkedHashMap}.
+ * The table is open addressing with linear probing over two slot-indexed arrays, kept at most half
+ * full: the profiles, and two longs per slot, its hash and its access-list links (the previous,
+ * older, slot in the high int and the next in the low int). A lookup reads a slot's profile
+ * reference and its hash in parallel, both addressed by the slot, and then the profile: two
+ * dependent memory reads, each a likely cache miss with 125k accounts. A previous version kept an
+ * {@code int[]} table of entry indexes in front of entry-indexed arrays, one more dependent read
+ * per lookup. Only ints and longs are written on a hit (the relinking): a version that linked the
+ * access list through reference fields of the profiles paid G1's write barrier on every exchange
+ * and was slower. Deletion shifts the following run back (Knuth's algorithm R) instead of leaving
+ * tombstones, so probe runs stay short however many accounts come and go; a moved profile takes its
+ * links along and its neighbours are pointed at its new slot. The table is a power of two and grows
+ * by doubling (the only allocation, amortised like the map it replaced), re-inserting in slot order
+ * and then translating the links.
  *
  * <p>Not thread-safe.
  */
 final class ProfileMap {
   private static final int NONE = -1;
-  private static final int MIN_ENTRIES = 16;
+  private static final int MIN_CAPACITY = 16;
   private static final long LOW = 0xFFFF_FFFFL;
 
-  /** Entry index + 1 by slot; 0 marks an empty slot. */
-  private int[] table;
-
-  private int mask;
-
-  /** Profiles by entry index; null for a free entry. */
+  /** Profiles by slot; null marks an empty slot. */
   private AccountProfile[] values;
 
   /**
-   * By entry index e: entries[2e] = the account hash; entries[2e + 1] = the access-list links,
-   * previous (older) entry in the high int, next (younger) in the low int, {@link #NONE} for none.
+   * By slot s: meta[2s] = the account hash; meta[2s + 1] = the access-list links, previous (older)
+   * slot in the high int, next (younger) in the low int, {@link #NONE} for none.
    */
-  private long[] entries;
+  private long[] meta;
 
+  private int mask;
   private int head = NONE;
   private int tail = NONE;
-
-  /** Free entries, chained through their "next" link. */
-  private int free = NONE;
-
-  /** Entries ever handed out; those below it are live or on the free chain. */
-  private int used;
-
   private int size;
 
   ProfileMap() {
-    this(MIN_ENTRIES);
+    this(MIN_CAPACITY);
   }
 
   ProfileMap(int expected) {
-    allocate(Math.max(MIN_ENTRIES, Integer.highestOneBit(Math.max(1, expected - 1)) << 1));
+    allocate(2 * Math.max(MIN_CAPACITY, Integer.highestOneBit(Math.max(1, expected - 1)) << 1));
   }
 
-  private void allocate(int capacity) {
-    values = new AccountProfile[capacity];
-    entries = new long[2 * capacity];
-    table = new int[2 * capacity];
-    mask = table.length - 1;
+  private void allocate(int slots) {
+    values = new AccountProfile[slots];
+    meta = new long[2 * slots];
+    mask = slots - 1;
   }
 
   /** Live profiles. */
@@ -85,12 +75,12 @@ final class ProfileMap {
    * AccountProfile.hash(accountId)}), or null; a hit makes it the most recently accessed.
    */
   AccountProfile get(String accountId, long hash) {
-    int e = find(accountId, hash);
-    if (e == NONE) {
-      return null;
+    int s = find(accountId, hash);
+    AccountProfile p = values[s];
+    if (p != null) {
+      moveToTail(s);
     }
-    moveToTail(e);
-    return values[e];
+    return p;
   }
 
   /**
@@ -98,21 +88,20 @@ final class ProfileMap {
    * recently accessed. Returns the replaced profile or null.
    */
   AccountProfile put(AccountProfile p) {
-    int e = find(p.accountId, p.accountHash);
-    if (e != NONE) {
-      AccountProfile old = values[e];
-      values[e] = p;
-      moveToTail(e);
+    int s = find(p.accountId, p.accountHash);
+    AccountProfile old = values[s];
+    if (old != null) {
+      values[s] = p;
+      moveToTail(s);
       return old;
     }
-    if (size == values.length) {
+    if (2 * (size + 1) > values.length) {
       grow();
+      s = find(p.accountId, p.accountHash);
     }
-    e = newEntry();
-    values[e] = p;
-    entries[2 * e] = p.accountHash;
-    insertSlot(p.accountHash, e);
-    linkLast(e);
+    values[s] = p;
+    meta[2 * s] = p.accountHash;
+    linkLast(s);
     size++;
     return null;
   }
@@ -124,10 +113,13 @@ final class ProfileMap {
 
   /** Removes the least recently accessed profile; the map must not be empty. */
   void removeEldest() {
-    if (head == NONE) {
+    int s = head;
+    if (s == NONE) {
       throw new NoSuchElementException("empty");
     }
-    remove(head);
+    unlink(s);
+    deleteSlot(s);
+    size--;
   }
 
   /** Profiles from the least to the most recently accessed; the order does not change. */
@@ -155,109 +147,99 @@ final class ProfileMap {
 
   // ---------------------------------------------------------------------------------------------
 
+  /** The slot holding {@code accountId}, or the empty slot that ends its probe run. */
   private int find(String accountId, long hash) {
-    int[] t = table;
-    int m = mask;
-    for (int s = (int) hash & m; ; s = (s + 1) & m) {
-      int e = t[s] - 1;
-      if (e == NONE) {
-        return NONE;
+    AccountProfile[] v = values;
+    long[] m = meta;
+    int mk = mask;
+    for (int s = (int) hash & mk; ; s = (s + 1) & mk) {
+      AccountProfile p = v[s];
+      if (p == null) {
+        return s;
       }
-      if (entries[2 * e] == hash) {
-        String id = values[e].accountId;
+      if (m[2 * s] == hash) {
+        String id = p.accountId;
         if (id == accountId || id.equals(accountId)) {
-          return e;
+          return s;
         }
       }
     }
   }
 
-  private void insertSlot(long hash, int e) {
-    int[] t = table;
-    int s = (int) hash & mask;
-    while (t[s] != 0) {
-      s = (s + 1) & mask;
-    }
-    t[s] = e + 1;
-  }
-
-  private void remove(int e) {
-    deleteSlot(slotOf(e));
-    unlink(e);
-    values[e] = null;
-    entries[2 * e] = 0;
-    setLinks(e, NONE, free);
-    free = e;
-    size--;
-  }
-
-  private int slotOf(int e) {
-    for (int s = (int) entries[2 * e] & mask; ; s = (s + 1) & mask) {
-      if (table[s] == e + 1) {
-        return s;
-      }
-    }
-  }
-
-  /** Empties slot {@code i} and shifts back the entries after it that may move (Knuth's R). */
+  /**
+   * Empties slot {@code i} (already unlinked) and shifts back the profiles after it that may move
+   * (Knuth's R), each with its links.
+   */
   private void deleteSlot(int i) {
-    int[] t = table;
+    AccountProfile[] v = values;
     int m = mask;
     int j = i;
     while (true) {
       j = (j + 1) & m;
-      int v = t[j];
-      if (v == 0) {
+      if (v[j] == null) {
         break;
       }
-      int home = (int) entries[2 * (v - 1)] & m;
-      // The entry at j may move to the hole at i unless its home lies cyclically in (i, j].
+      int home = (int) meta[2 * j] & m;
+      // The profile at j may move to the hole at i unless its home lies cyclically in (i, j].
       boolean stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
       if (!stays) {
-        t[i] = v;
+        move(j, i);
         i = j;
       }
     }
-    t[i] = 0;
+    v[i] = null;
+    meta[2 * i] = 0;
+    meta[2 * i + 1] = 0;
   }
 
-  private int newEntry() {
-    if (free != NONE) {
-      int e = free;
-      free = nextOf(e);
-      return e;
-    }
-    return used++;
-  }
-
-  private int nextOf(int e) {
-    return (int) entries[2 * e + 1];
-  }
-
-  private void setLinks(int e, int prev, int next) {
-    entries[2 * e + 1] = ((long) prev << 32) | (next & LOW);
-  }
-
-  private void setPrev(int e, int prev) {
-    entries[2 * e + 1] = ((long) prev << 32) | (entries[2 * e + 1] & LOW);
-  }
-
-  private void setNext(int e, int next) {
-    entries[2 * e + 1] = (entries[2 * e + 1] & ~LOW) | (next & LOW);
-  }
-
-  private void linkLast(int e) {
-    setLinks(e, tail, NONE);
-    if (tail == NONE) {
-      head = e;
+  /** Moves the profile at slot {@code from} to the empty slot {@code to}, keeping its order. */
+  private void move(int from, int to) {
+    values[to] = values[from];
+    meta[2 * to] = meta[2 * from];
+    long links = meta[2 * from + 1];
+    meta[2 * to + 1] = links;
+    int prev = (int) (links >> 32);
+    int next = (int) links;
+    if (prev == NONE) {
+      head = to;
     } else {
-      setNext(tail, e);
+      setNext(prev, to);
     }
-    tail = e;
+    if (next == NONE) {
+      tail = to;
+    } else {
+      setPrev(next, to);
+    }
   }
 
-  private void unlink(int e) {
-    long links = entries[2 * e + 1];
+  private int nextOf(int s) {
+    return (int) meta[2 * s + 1];
+  }
+
+  private void setLinks(int s, int prev, int next) {
+    meta[2 * s + 1] = ((long) prev << 32) | (next & LOW);
+  }
+
+  private void setPrev(int s, int prev) {
+    meta[2 * s + 1] = ((long) prev << 32) | (meta[2 * s + 1] & LOW);
+  }
+
+  private void setNext(int s, int next) {
+    meta[2 * s + 1] = (meta[2 * s + 1] & ~LOW) | (next & LOW);
+  }
+
+  private void linkLast(int s) {
+    setLinks(s, tail, NONE);
+    if (tail == NONE) {
+      head = s;
+    } else {
+      setNext(tail, s);
+    }
+    tail = s;
+  }
+
+  private void unlink(int s) {
+    long links = meta[2 * s + 1];
     int prev = (int) (links >> 32);
     int next = (int) links;
     if (prev == NONE) {
@@ -272,25 +254,43 @@ final class ProfileMap {
     }
   }
 
-  private void moveToTail(int e) {
-    if (e != tail) {
-      unlink(e);
-      linkLast(e);
+  private void moveToTail(int s) {
+    if (s != tail) {
+      unlink(s);
+      linkLast(s);
     }
   }
 
   /**
-   * Doubles the arrays (every entry is live: the free chain is empty) and rehashes; entry indexes
-   * and the access list are kept.
+   * Doubles the table: re-inserts the profiles in slot order, remembering each one's new slot, then
+   * translates the access-list links and ends to the new slots.
    */
   private void grow() {
     AccountProfile[] oldValues = values;
-    long[] oldEntries = entries;
-    allocate(values.length * 2);
-    System.arraycopy(oldValues, 0, values, 0, oldValues.length);
-    System.arraycopy(oldEntries, 0, entries, 0, oldEntries.length);
-    for (int e = 0; e < used; e++) {
-      insertSlot(entries[2 * e], e);
+    long[] oldMeta = meta;
+    int[] moved = new int[oldValues.length];
+    allocate(oldValues.length * 2);
+    for (int o = 0; o < oldValues.length; o++) {
+      if (oldValues[o] != null) {
+        long hash = oldMeta[2 * o];
+        int s = (int) hash & mask;
+        while (values[s] != null) {
+          s = (s + 1) & mask;
+        }
+        values[s] = oldValues[o];
+        meta[2 * s] = hash;
+        moved[o] = s;
+      }
     }
+    for (int o = 0; o < oldValues.length; o++) {
+      if (oldValues[o] != null) {
+        long links = oldMeta[2 * o + 1];
+        int prev = (int) (links >> 32);
+        int next = (int) links;
+        setLinks(moved[o], prev == NONE ? NONE : moved[prev], next == NONE ? NONE : moved[next]);
+      }
+    }
+    head = head == NONE ? NONE : moved[head];
+    tail = tail == NONE ? NONE : moved[tail];
   }
 }

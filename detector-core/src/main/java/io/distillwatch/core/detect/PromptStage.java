@@ -37,7 +37,8 @@ public final class PromptStage {
 
   /**
    * As {@link #novel(Exchange)}, for an exchange known by its {@link #promptKey}: an engine that
-   * moves the exchange without decoding it (the Flink job's prompt stage) computes the key once.
+   * moves the exchange without decoding it (the Flink job's prompt stage), or that hashes each key
+   * of an exchange once (the in-process detector), computes the key once.
    */
   public boolean novel(long promptKey) {
     return novelty.firstSeen(promptKey);

@@ -4,6 +4,7 @@ import io.distillwatch.core.sketch.HyperLogLog;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -121,9 +122,9 @@ public final class LinkStage {
   public void writeTo(DataOutput out) throws IOException {
     out.writeLong(evictedKeys);
     out.writeInt(keys.size());
-    for (int slot = keys.eldest(); slot != KeyMap.NONE; slot = keys.newer(slot)) {
-      out.writeLong(keys.key(slot));
-      keys.state(slot).writeTo(out);
+    for (int e = keys.eldest(); e != KeyMap.NONE; e = keys.newer(e)) {
+      out.writeLong(keys.key(e));
+      keys.state(e).writeTo(out);
     }
   }
 
@@ -144,35 +145,60 @@ public final class LinkStage {
   /**
    * The key map: link-key routes (never 0) to their states, in access order (least recently used
    * first), as a {@code LinkedHashMap<Long, LinkKeyState>} in access order would keep them, but
-   * without boxing a key per lookup or allocating an entry per key: open addressing with linear
-   * probing over parallel arrays (power-of-two capacity, at most half full), the access order a
-   * doubly linked list of slot indices. Removal shifts later entries of the probe run back, so no
-   * tombstones build up; a moved entry takes its list links along.
+   * without boxing a key per lookup or allocating an entry per key. A handle ({@link #eldest},
+   * {@link #newer}) names an entry and stays valid until that entry is removed.
+   *
+   * <p>Implementation notes. Entries have stable indexes: entry e's key and access-list links
+   * (older entry in the high int, newer in the low int) are two longs of one array, so checking a
+   * candidate's key and relinking it read the same 16 bytes; states are a parallel array. The hash
+   * table is an {@code int[]} of entry indexes + 1 (linear probing, at most half full; deletion
+   * shifts the following run back, Knuth's algorithm R, so no tombstones build up). A first version
+   * kept keys, states and links in slot-indexed parallel arrays, so growing the table meant
+   * re-inserting every key in access order, a random walk over all five arrays: the map never drops
+   * a key that went idle, so it keeps growing slowly in a long stream, and one doubling from two to
+   * four million keys cost seconds, about a tenth of {@code DetectorBenchmark}'s samples. Here
+   * growing copies the entry arrays as they are (indexes and links unchanged) and rebuilds only the
+   * int table from the keys read in entry order. Removed entries are chained through their "newer"
+   * link for reuse.
    */
   static final class KeyMap {
     static final int NONE = -1;
+    private static final int MIN_ENTRIES = 512;
+    private static final long LOW = 0xFFFF_FFFFL;
 
-    private long[] keys;
+    /** Entry index + 1 by slot; 0 marks an empty slot. */
+    private int[] table;
+
+    private int mask;
+
+    /** By entry e: cells[2e] the key (0 for a free entry), cells[2e + 1] the access-list links. */
+    private long[] cells;
+
     private LinkKeyState[] states;
-    private int[] older;
-    private int[] newer;
     private int eldest = NONE;
     private int newest = NONE;
-    private int mask;
+
+    /** Free entries, chained through their "newer" link. */
+    private int free = NONE;
+
+    /** Entries ever handed out since the last clear; those below it are live or free. */
+    private int used;
+
     private int size;
 
     KeyMap() {
-      allocate(1024);
+      allocate(MIN_ENTRIES);
     }
 
-    private void allocate(int capacity) {
-      keys = new long[capacity];
-      states = new LinkKeyState[capacity];
-      older = new int[capacity];
-      newer = new int[capacity];
-      mask = capacity - 1;
+    private void allocate(int entries) {
+      cells = new long[2 * entries];
+      states = new LinkKeyState[entries];
+      table = new int[2 * entries];
+      mask = table.length - 1;
       eldest = NONE;
       newest = NONE;
+      free = NONE;
+      used = 0;
       size = 0;
     }
 
@@ -182,15 +208,12 @@ public final class LinkStage {
 
     /** The key's state, made the most recently used; null if absent. */
     LinkKeyState get(long key) {
-      int slot = find(key);
-      if (slot == NONE) {
+      int e = find(key);
+      if (e == NONE) {
         return null;
       }
-      if (slot != newest) {
-        unlink(slot);
-        linkNewest(slot);
-      }
-      return states[slot];
+      moveToNewest(e);
+      return states[e];
     }
 
     /**
@@ -198,71 +221,56 @@ public final class LinkStage {
      * LinkedHashMap does, a key already mapped gets the new state and moves to the newest end).
      */
     boolean put(long key, LinkKeyState state) {
-      int i = home(key);
-      while (keys[i] != 0) {
-        if (keys[i] == key) {
-          states[i] = state;
-          if (i != newest) {
-            unlink(i);
-            linkNewest(i);
-          }
-          return false;
-        }
-        i = (i + 1) & mask;
+      int e = find(key);
+      if (e != NONE) {
+        states[e] = state;
+        moveToNewest(e);
+        return false;
       }
-      keys[i] = key;
-      states[i] = state;
-      linkNewest(i);
-      size++;
-      if (2 * size > keys.length) {
+      if (size == states.length) {
         grow();
       }
+      e = newEntry();
+      cells[2 * e] = key;
+      states[e] = state;
+      insertSlot(key, e);
+      linkNewest(e);
+      size++;
       return true;
     }
 
-    /** Removes the least recently used key. */
+    /** Removes the least recently used key; the map must not be empty. */
     void removeEldest() {
-      int i = eldest;
-      unlink(i);
+      int e = eldest;
+      deleteSlot(slotOf(e));
+      unlink(e);
+      cells[2 * e] = 0;
+      states[e] = null;
+      setLinks(e, NONE, free);
+      free = e;
       size--;
-      // Shift back the entries of the probe run after i whose home is not in (i, j].
-      int j = i;
-      while (true) {
-        j = (j + 1) & mask;
-        long k = keys[j];
-        if (k == 0) {
-          break;
-        }
-        int h = home(k);
-        boolean stays = i <= j ? i < h && h <= j : i < h || h <= j;
-        if (!stays) {
-          move(j, i);
-          i = j;
-        }
-      }
-      keys[i] = 0;
-      states[i] = null;
     }
 
     void clear() {
-      allocate(1024);
+      allocate(MIN_ENTRIES);
     }
 
+    /** The least recently used entry, {@link #NONE} when empty. */
     int eldest() {
       return eldest;
     }
 
-    /** The slot used next after {@code slot}, {@link #NONE} after the most recent. */
-    int newer(int slot) {
-      return newer[slot];
+    /** The entry used next after {@code entry}, {@link #NONE} after the most recent. */
+    int newer(int entry) {
+      return (int) cells[2 * entry + 1];
     }
 
-    long key(int slot) {
-      return keys[slot];
+    long key(int entry) {
+      return cells[2 * entry];
     }
 
-    LinkKeyState state(int slot) {
-      return states[slot];
+    LinkKeyState state(int entry) {
+      return states[entry];
     }
 
     private int home(long key) {
@@ -270,72 +278,122 @@ public final class LinkStage {
     }
 
     private int find(long key) {
-      long[] k = keys;
-      int i = home(key);
-      long here;
-      while ((here = k[i]) != 0) {
-        if (here == key) {
-          return i;
+      int[] t = table;
+      long[] c = cells;
+      int m = mask;
+      for (int s = home(key); ; s = (s + 1) & m) {
+        int e = t[s] - 1;
+        if (e == NONE || c[2 * e] == key) {
+          return e;
         }
-        i = (i + 1) & mask;
       }
-      return NONE;
     }
 
-    private void unlink(int slot) {
-      int o = older[slot];
-      int n = newer[slot];
+    private void insertSlot(long key, int e) {
+      int[] t = table;
+      int s = home(key);
+      while (t[s] != 0) {
+        s = (s + 1) & mask;
+      }
+      t[s] = e + 1;
+    }
+
+    private int slotOf(int e) {
+      for (int s = home(cells[2 * e]); ; s = (s + 1) & mask) {
+        if (table[s] == e + 1) {
+          return s;
+        }
+      }
+    }
+
+    /** Empties slot {@code i} and shifts back the entries after it that may move (Knuth's R). */
+    private void deleteSlot(int i) {
+      int[] t = table;
+      int m = mask;
+      int j = i;
+      while (true) {
+        j = (j + 1) & m;
+        int v = t[j];
+        if (v == 0) {
+          break;
+        }
+        int h = home(cells[2 * (v - 1)]);
+        // The entry at j may move to the hole at i unless its home lies cyclically in (i, j].
+        boolean stays = i <= j ? i < h && h <= j : i < h || h <= j;
+        if (!stays) {
+          t[i] = v;
+          i = j;
+        }
+      }
+      t[i] = 0;
+    }
+
+    private int newEntry() {
+      if (free != NONE) {
+        int e = free;
+        free = newer(e);
+        return e;
+      }
+      return used++;
+    }
+
+    private void setLinks(int e, int older, int newer) {
+      cells[2 * e + 1] = ((long) older << 32) | (newer & LOW);
+    }
+
+    private void setOlder(int e, int older) {
+      cells[2 * e + 1] = ((long) older << 32) | (cells[2 * e + 1] & LOW);
+    }
+
+    private void setNewer(int e, int newer) {
+      cells[2 * e + 1] = (cells[2 * e + 1] & ~LOW) | (newer & LOW);
+    }
+
+    private void linkNewest(int e) {
+      setLinks(e, newest, NONE);
+      if (newest == NONE) {
+        eldest = e;
+      } else {
+        setNewer(newest, e);
+      }
+      newest = e;
+    }
+
+    private void unlink(int e) {
+      long links = cells[2 * e + 1];
+      int o = (int) (links >> 32);
+      int n = (int) links;
       if (o == NONE) {
         eldest = n;
       } else {
-        newer[o] = n;
+        setNewer(o, n);
       }
       if (n == NONE) {
         newest = o;
       } else {
-        older[n] = o;
+        setOlder(n, o);
       }
     }
 
-    private void linkNewest(int slot) {
-      older[slot] = newest;
-      newer[slot] = NONE;
-      if (newest == NONE) {
-        eldest = slot;
-      } else {
-        newer[newest] = slot;
-      }
-      newest = slot;
-    }
-
-    /** Moves the entry at {@code from} to the empty slot {@code to}, keeping its place in order. */
-    private void move(int from, int to) {
-      keys[to] = keys[from];
-      states[to] = states[from];
-      int o = older[from];
-      int n = newer[from];
-      older[to] = o;
-      newer[to] = n;
-      if (o == NONE) {
-        eldest = to;
-      } else {
-        newer[o] = to;
-      }
-      if (n == NONE) {
-        newest = to;
-      } else {
-        older[n] = to;
+    private void moveToNewest(int e) {
+      if (e != newest) {
+        unlink(e);
+        linkNewest(e);
       }
     }
 
+    /**
+     * Doubles the arrays (every entry is live: the free chain is empty) and rebuilds the table;
+     * entry indexes and the access list are kept, so the entries are copied, not re-inserted.
+     */
     private void grow() {
-      long[] oldKeys = keys;
-      LinkKeyState[] oldStates = states;
-      int[] oldNewer = newer;
-      int first = eldest;
-      allocate(oldKeys.length * 2);
-      for (int s = first; s != NONE; s = oldNewer[s]) {
-        put(oldKeys[s], oldStates[s]);
+      int n = states.length * 2;
+      cells = Arrays.copyOf(cells, 2 * n);
+      states = Arrays.copyOf(states, n);
+      table = new int[2 * n];
+      mask = table.length - 1;
+      for (int e = 0; e < used; e++) {
+        insertSlot(cells[2 * e], e);
       }
     }
   }

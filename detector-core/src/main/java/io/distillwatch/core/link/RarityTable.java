@@ -42,6 +42,9 @@ public final class RarityTable {
   private static final int ESTIMATE = 3;
   private static final long ONE = Double.doubleToRawLongBits(1.0);
 
+  /** {@link #observeFirst}'s handle for a key hash of 0 (a rebuilt table's is -1). */
+  private static final int NO_KEY = -2;
+
   /** Per slot s: cells[4s] key (0: empty), anchor account, last seen, distinct estimate bits. */
   private long[] cells;
 
@@ -75,14 +78,34 @@ public final class RarityTable {
    * two. A key hash of 0 is ignored and is not common.
    */
   public boolean observeCommon(LinkKey kind, long keyHash, long accountHash, long ts, double live) {
+    return commonObserved(observeFirst(kind, keyHash, accountHash, ts), kind, keyHash, live);
+  }
+
+  /**
+   * {@link #observeCommon} in two steps, for a caller with other work to do in between: this one
+   * records the use, like {@link #observe}, and returns a handle for {@link #commonObserved} (valid
+   * only until the next call that records a use). A caller that records early issues the table's
+   * likely cache miss early, so the miss overlaps with the caller's other work.
+   */
+  public int observeFirst(LinkKey kind, long keyHash, long accountHash, long ts) {
     if (keyHash == 0) {
+      return NO_KEY;
+    }
+    return observeSlot(StageMessage.keyRoute(kind, keyHash), accountHash, ts);
+  }
+
+  /**
+   * Whether the key that {@link #observeFirst} just recorded, and returned {@code handle} for, is
+   * common: {@link #common} of it, reading the slot it found. A key hash of 0 is not common.
+   */
+  public boolean commonObserved(int handle, LinkKey kind, long keyHash, double live) {
+    if (handle == NO_KEY) {
       return false;
     }
-    int slot = observeSlot(StageMessage.keyRoute(kind, keyHash), accountHash, ts);
-    if (slot < 0) {
+    if (handle < 0) {
       return common(kind, keyHash, live); // the table was rebuilt: look the key up again
     }
-    return isCommon(kind, distinctAt(slot), live);
+    return isCommon(kind, distinctAt(handle), live);
   }
 
   /** Records the use of {@code key}; returns its slot, or -1 if the table was rebuilt. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distillwatch.core.io.Category;
 import io.distillwatch.core.io.Exchange;
+import io.distillwatch.core.sketch.HyperLogLog;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -175,5 +176,51 @@ class AccountProfileTest {
     // (window counts as varints) must have grown here, or the traffic was not a full profile.
     int empty = bytes(new AccountProfile(new UUID(1, 2).toString())).length;
     assertTrue(largest > empty, "largest " + largest + ", empty " + empty);
+  }
+
+  /**
+   * update skips adding the template, IP or ASN hash it added last (a no-op for a HyperLogLog): the
+   * sketches must hold exactly what adding every hash gives, whatever the order of repeats, absent
+   * keys, and a restore in between (which forgets the last keys).
+   */
+  @Test
+  void update_skippingRepeatedKeys_sketchesEqualAddingEveryKey() throws IOException {
+    KeyHashes h = new KeyHashes();
+    for (int seed = 0; seed < 200; seed++) {
+      SplittableRandom r = new SplittableRandom(seed);
+      String id = "acct-" + seed;
+      AccountProfile p = new AccountProfile(id);
+      HyperLogLog templates = new HyperLogLog(AccountProfile.HLL_PRECISION);
+      HyperLogLog ips = new HyperLogLog(AccountProfile.HLL_PRECISION);
+      HyperLogLog asns = new HyperLogLog(AccountProfile.HLL_PRECISION);
+      int pool = 1 + r.nextInt(seed % 2 == 0 ? 4 : 400);
+      int n = r.nextInt(3_000);
+      for (int i = 0; i < n; i++) {
+        Exchange e =
+            Exchange.builder(START + 1_000L * i, id)
+                .templateHash(r.nextInt(8) == 0 ? null : "t" + r.nextInt(pool))
+                .ip(r.nextInt(8) == 0 ? null : "10.0." + r.nextInt(pool) % 256 + ".1")
+                .asn(r.nextInt(8) == 0 ? null : "AS" + r.nextInt(1 + pool / 8))
+                .build();
+        h.compute(e);
+        if (r.nextInt(500) == 0) {
+          p = read(bytes(p));
+        }
+        p.update(e, h, r.nextBoolean());
+        if (h.template != 0) {
+          templates.add(h.template);
+        }
+        if (h.ip != 0) {
+          ips.add(h.ip);
+        }
+        if (h.asn != 0) {
+          asns.add(h.asn);
+        }
+      }
+      String where = "seed " + seed;
+      assertArrayEquals(templates.toBytes(), p.templates.toBytes(), where);
+      assertArrayEquals(ips.toBytes(), p.ips.toBytes(), where);
+      assertArrayEquals(asns.toBytes(), p.asns.toBytes(), where);
+    }
   }
 }

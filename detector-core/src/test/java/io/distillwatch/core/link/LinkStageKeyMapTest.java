@@ -49,13 +49,56 @@ class LinkStageKeyMapTest {
     }
   }
 
-  private static void assertSameOrder(Map<Long, LinkKeyState> expected, LinkStage.KeyMap map) {
-    int slot = map.eldest();
-    for (Map.Entry<Long, LinkKeyState> e : expected.entrySet()) {
-      assertEquals((long) e.getKey(), map.key(slot));
-      assertSame(e.getValue(), map.state(slot));
-      slot = map.newer(slot);
+  /**
+   * Many seeds, small key spaces and caps: entries are freed and reused, the table grows past its
+   * initial size and is cleared, and the order always matches the LinkedHashMap's.
+   */
+  @Test
+  void keyMap_manySeeds_matchAccessOrderedLinkedHashMap() {
+    for (long seed = 0; seed < 200; seed++) {
+      SplittableRandom r = new SplittableRandom(seed);
+      int keySpace = 1 + r.nextInt(seed % 4 == 0 ? 30 : 4_000);
+      int maxKeys = 1 + r.nextInt(keySpace + 50);
+      int ops = 1_000 + r.nextInt(10_000);
+      LinkStage.KeyMap map = new LinkStage.KeyMap();
+      LinkedHashMap<Long, LinkKeyState> expected = new LinkedHashMap<>(16, 0.75f, true);
+      for (int op = 0; op < ops; op++) {
+        String where = "seed " + seed + " op " + op;
+        // half the keys share their table home, so probe runs are long and deletions shift them
+        int k = r.nextInt(keySpace);
+        long key = (k & 1) == 0 ? Long.rotateLeft(k + 1L, 17) : ((long) k << 32) | 7;
+        int kind = r.nextInt(100);
+        if (kind < 45) {
+          assertSame(expected.get(key), map.get(key), where);
+        } else if (kind < 97) {
+          LinkKeyState s = new LinkKeyState("a" + op, op + 1, 0, op);
+          boolean added = map.put(key, s);
+          assertEquals(expected.put(key, s) == null, added, where);
+          if (added && map.size() > maxKeys) {
+            map.removeEldest();
+            Iterator<Long> eldest = expected.keySet().iterator();
+            eldest.next();
+            eldest.remove();
+          }
+        } else if (kind < 99 || r.nextInt(20) != 0) {
+          assertSameOrder(expected, map);
+        } else {
+          map.clear();
+          expected.clear();
+        }
+        assertEquals(expected.size(), map.size(), where);
+      }
+      assertSameOrder(expected, map);
     }
-    assertEquals(LinkStage.KeyMap.NONE, slot);
+  }
+
+  private static void assertSameOrder(Map<Long, LinkKeyState> expected, LinkStage.KeyMap map) {
+    int entry = map.eldest();
+    for (Map.Entry<Long, LinkKeyState> e : expected.entrySet()) {
+      assertEquals((long) e.getKey(), map.key(entry));
+      assertSame(e.getValue(), map.state(entry));
+      entry = map.newer(entry);
+    }
+    assertEquals(LinkStage.KeyMap.NONE, entry);
   }
 }
