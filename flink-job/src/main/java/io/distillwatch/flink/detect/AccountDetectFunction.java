@@ -65,6 +65,7 @@ public final class AccountDetectFunction<P, M>
   private transient ValueState<P> profiles;
   private transient ProfileCache<P> cache;
   private transient ListState<byte[]> stageState;
+  private transient int lastSnapshotBytes;
   private transient Stages.AccountLogic<P, M> stage;
   private transient List<M> messages;
   private transient long live;
@@ -213,11 +214,13 @@ public final class AccountDetectFunction<P, M>
 
   @Override
   public void snapshotState(FunctionSnapshotContext context) throws Exception {
-    DataOutputSerializer out = new DataOutputSerializer(4096);
+    // Sized from the last snapshot, so a large stage is not regrown at every checkpoint.
+    DataOutputSerializer out = new DataOutputSerializer(Math.max(4096, lastSnapshotBytes));
     out.writeInt(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
     out.writeInt(parallelism);
     out.writeLong(live);
     stage.writeTo(out);
+    lastSnapshotBytes = out.length();
     stageState.update(List.of(out.getCopyOfBuffer()));
   }
 

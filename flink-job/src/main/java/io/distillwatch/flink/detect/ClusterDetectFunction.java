@@ -34,6 +34,7 @@ public final class ClusterDetectFunction<M> extends ProcessFunction<M, Alert>
   private final Stages<?, M, ?> stages;
 
   private transient ListState<byte[]> stageState;
+  private transient int lastSnapshotBytes;
   private transient Stages.ClusterLogic<M> stage;
   private transient List<Alert> alerts;
   private transient Counter accountAlerts;
@@ -90,8 +91,10 @@ public final class ClusterDetectFunction<M> extends ProcessFunction<M, Alert>
 
   @Override
   public void snapshotState(FunctionSnapshotContext context) throws Exception {
-    DataOutputSerializer out = new DataOutputSerializer(1 << 16);
+    // Sized from the last snapshot, so a large stage is not regrown at every checkpoint.
+    DataOutputSerializer out = new DataOutputSerializer(Math.max(1 << 16, lastSnapshotBytes));
     stage.writeTo(out);
+    lastSnapshotBytes = out.length();
     stageState.update(List.of(out.getCopyOfBuffer()));
   }
 

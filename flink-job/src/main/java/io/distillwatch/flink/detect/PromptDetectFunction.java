@@ -43,6 +43,7 @@ public final class PromptDetectFunction
   private transient ListState<byte[]> stageState;
   private transient Stages.PromptLogic stage;
   private transient LateExchanges late;
+  private transient int lastSnapshotBytes;
 
   public PromptDetectFunction(Stages<?, ?, ?> stages) {
     this.stages = stages;
@@ -94,10 +95,13 @@ public final class PromptDetectFunction
 
   @Override
   public void snapshotState(FunctionSnapshotContext context) throws Exception {
-    DataOutputSerializer out = new DataOutputSerializer(1 << 16);
+    // Sized from the last snapshot: the novelty table runs to 32 MiB, and growing a small buffer
+    // to that size copied it about twice over at every checkpoint.
+    DataOutputSerializer out = new DataOutputSerializer(Math.max(1 << 16, lastSnapshotBytes));
     out.writeInt(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
     out.writeInt(getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks());
     stage.writeTo(out);
+    lastSnapshotBytes = out.length();
     stageState.update(List.of(out.getCopyOfBuffer()));
   }
 
