@@ -65,28 +65,16 @@ final class KeyHashes {
    * not dead code.
    */
   void computeAccountAndEveryExchange(Exchange e) {
-    String id = e.accountId();
-    String pay = e.paymentFingerprint();
-    String tmpl = e.templateHash();
-    String prm = e.promptHash();
-    String addr = e.ip();
-    String as = e.asn();
-    String mdl = e.model();
     keyChars =
-        id.length()
-            + length(pay)
-            + length(tmpl)
-            + length(prm)
-            + length(addr)
-            + length(as)
-            + length(mdl);
-    account = AccountProfile.hash(id);
-    payment = AccountProfile.hash(pay);
-    template = AccountProfile.hash(tmpl);
-    prompt = AccountProfile.hash(prm);
-    ip = AccountProfile.hash(addr);
-    asn = AccountProfile.hash(as);
-    model = AccountProfile.hash(mdl);
+        e.accountId().length()
+            + length(e.paymentFingerprint())
+            + length(e.templateHash())
+            + length(e.promptHash())
+            + length(e.ip())
+            + length(e.asn())
+            + length(e.model());
+    computeAccount(e);
+    computeEveryExchange(e);
   }
 
   private static int length(String s) {
