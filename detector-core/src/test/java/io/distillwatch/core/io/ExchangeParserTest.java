@@ -495,6 +495,116 @@ class ExchangeParserTest {
     }
   }
 
+  /**
+   * The parser reads a line with only schema fields, each once, without jackson's duplicate
+   * detection, and anything else again with it. Over the corpus and thousands of mutated lines
+   * (fields repeated, added, nested, truncated, corrupted), every result and counter equals that of
+   * a parser that reads every line with duplicate detection.
+   */
+  @Test
+  void parse_anyLine_sameResultAsStrictOnlyParser() {
+    ExchangeParser fast = parser();
+    ExchangeParser strict =
+        ExchangeParser.builder().clock(Clock.fixed(NOW, ZoneOffset.UTC)).strictOnly().build();
+    List<String> lines = new ArrayList<>();
+    for (Arguments a : badRecords().toList()) {
+      lines.add((String) a.get()[1]);
+    }
+    Random rnd = new Random(20261124L);
+    String[] fields = {
+      "timestamp",
+      "account_id",
+      "org_id",
+      "ip",
+      "asn",
+      "user_agent",
+      "payment_fingerprint",
+      "model",
+      "input_tokens",
+      "output_tokens",
+      "template_hash",
+      "prompt_hash",
+      "category",
+      "reasoning_requested",
+      "tool_calls",
+      "status",
+      "extra",
+      "Model",
+      "ip "
+    };
+    String[] values = {
+      "1",
+      "-3",
+      "\"x\"",
+      "\"\"",
+      "null",
+      "true",
+      "1.5",
+      "{}",
+      "[]",
+      "{\"k\":1,\"k\":2}",
+      "{\"k\":1,\"j\":[1,{\"a\":null}]}",
+      "[1,2,3]",
+      "\"" + T + "\"",
+      String.valueOf(T),
+      "99999999999999999999999"
+    };
+    long ts = T - 3_600_000L;
+    for (int i = 0; i < 4000; i++) {
+      ts += rnd.nextInt(60_000);
+      String json = ExchangeJson.toJson(randomExchange(rnd, ts));
+      StringBuilder line = new StringBuilder(json);
+      int edits = rnd.nextInt(4);
+      for (int k = 0; k < edits && line.length() > 0; k++) {
+        int at = line.indexOf(",", rnd.nextInt(line.length()));
+        if (at < 0) {
+          at = 1;
+        } else {
+          at++;
+        }
+        switch (rnd.nextInt(6)) {
+          case 0, 1, 2 -> // a field (maybe a schema field again) with any value
+              line.insert(
+                  at,
+                  "\""
+                      + fields[rnd.nextInt(fields.length)]
+                      + "\":"
+                      + values[rnd.nextInt(values.length)]
+                      + ",");
+          case 3 -> line.setLength(rnd.nextInt(line.length())); // truncated
+          case 4 ->
+              line.insert(
+                  rnd.nextInt(line.length()), String.valueOf("\",:{".charAt(rnd.nextInt(4))));
+          default -> line.setCharAt(rnd.nextInt(line.length()), '"');
+        }
+      }
+      lines.add(line.toString());
+    }
+    int fastRead = 0;
+    for (String line : lines) {
+      byte[] b = line.getBytes(StandardCharsets.UTF_8);
+      ParseResult r = fast.parse(b, 0, b.length);
+      ParseResult expected = strict.parse(b, 0, b.length);
+      assertEquals(expected.isAccepted(), r.isAccepted(), line);
+      if (r.isAccepted()) {
+        assertEquals(expected.exchange(), r.exchange(), line);
+        fastRead++;
+      } else {
+        assertEquals(expected.rejection(), r.rejection(), line);
+      }
+    }
+    assertEquals(strict.accepted(), fast.accepted());
+    for (RejectReason reason : RejectReason.values()) {
+      assertEquals(strict.rejected(reason), fast.rejected(reason), reason::name);
+    }
+    assertEquals(strict.streamTime(), fast.streamTime());
+    // The corpus exercises both reads: accepted lines, and each kind of rejection.
+    assertTrue(fastRead > 500, "accepted " + fastRead);
+    assertTrue(strict.rejected(RejectReason.DUPLICATE_FIELD) > 200);
+    assertTrue(strict.rejected(RejectReason.MALFORMED_JSON) > 200);
+    assertTrue(strict.rejected(RejectReason.WRONG_TYPE) > 50);
+  }
+
   @Test
   void counters_wholeCorpusAndValidLines_balance() {
     ExchangeParser p = parser();
