@@ -115,12 +115,20 @@ public final class ExchangeCodec {
    */
   public static byte[] encode(Exchange e) {
     String[] optional = optional(e);
-    int size = 8 + 1 + 1 + stringSize(e.accountId());
+    String account = e.accountId();
+    int accountSize = stringSize(account);
+    int size = 8 + 1 + 1 + accountSize;
     int presence = 0;
+    int ascii = 0; // the optional strings of one byte per char, which putString copies at once
     for (int i = 0; i < optional.length; i++) {
-      if (optional[i] != null) {
+      String s = optional[i];
+      if (s != null) {
         presence |= 1 << i;
-        size += stringSize(optional[i]);
+        int stringSize = stringSize(s);
+        size += stringSize;
+        if (stringSize == varLongSize(s.length()) + s.length()) {
+          ascii |= 1 << i;
+        }
       }
     }
     long status = e.status() & 0xFFFF_FFFFL;
@@ -134,11 +142,12 @@ public final class ExchangeCodec {
     for (int i = 0; i < 8; i++) {
       b[i] = (byte) (t >>> (56 - 8 * i));
     }
-    int pos = putString(e.accountId(), b, 8);
+    int pos =
+        putString(account, accountSize == varLongSize(account.length()) + account.length(), b, 8);
     b[pos++] = (byte) presence;
-    for (String s : optional) {
-      if (s != null) {
-        pos = putString(s, b, pos);
+    for (int i = 0; i < optional.length; i++) {
+      if (optional[i] != null) {
+        pos = putString(optional[i], (ascii & (1 << i)) != 0, b, pos);
       }
     }
     pos = putVarLong(e.inputTokens(), b, pos);
@@ -193,9 +202,20 @@ public final class ExchangeCodec {
     return size;
   }
 
-  private static int putString(String s, byte[] b, int pos) {
+  /**
+   * Writes {@code s} at {@code pos}; {@code ascii} says that every char is 1..0x7F, one byte each,
+   * as {@link #stringSize} found. Such a string is copied with the JDK's bulk char-to-byte copy (an
+   * array copy for a Latin-1 string), which deprecation warns drops each char's high byte: there is
+   * none.
+   */
+  @SuppressWarnings("deprecation")
+  private static int putString(String s, boolean ascii, byte[] b, int pos) {
     int n = s.length();
     pos = putVarLong(n, b, pos);
+    if (ascii) {
+      s.getBytes(0, n, b, pos);
+      return pos + n;
+    }
     for (int i = 0; i < n; i++) {
       char c = s.charAt(i);
       if (c >= 0x0001 && c <= 0x007F) {
