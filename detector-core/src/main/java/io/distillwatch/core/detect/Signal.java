@@ -40,9 +40,11 @@ public enum Signal {
   CAPABILITY_CONCENTRATION("capability_concentration", 8, true, 0.05, false),
   /**
    * Prompts new to the population per distinct template ({@code log1p}), times the share of the
-   * account's exchanges that were new. Why: a campaign fills a few templates with many fresh
-   * variables; people write free-form prompts, CI bots replay the same prompts, and researchers
-   * re-run public benchmark items that others ran before.
+   * account's exchanges that were new, counting only templates that are rare in the population.
+   * Why: a campaign fills a few templates with many fresh variables; people write free-form
+   * prompts, CI bots replay the same prompts, researchers re-run public benchmark items that others
+   * ran before, and developers whose IDE agent wraps their questions in one system prompt share
+   * that template with thousands of unrelated accounts, so it is not theirs.
    */
   TEMPLATE_STRUCTURE("template_structure", 16, true, 0.25, false),
   /**
