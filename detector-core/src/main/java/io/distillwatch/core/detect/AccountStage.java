@@ -38,6 +38,12 @@ public final class AccountStage {
   private static final double MIN_RARE_TEMPLATES = 3;
 
   /**
+   * How long an account's gaps must span for their burstiness to be read before the hour-of-day
+   * entropy is ({@link Signal#TIMING_REGULARITY}): longer than one sitting. See the notes there.
+   */
+  static final long SITTING = AccountProfile.HOUR;
+
+  /**
    * Version of the {@link #writeTo} form; 2 has no novelty filter (see {@link PromptStage}) and no
    * calibration (see {@link Calibration}), and adds the live-account count ({@link LiveCount}).
    */
@@ -432,7 +438,9 @@ public final class AccountStage {
       double templates = Math.max(1.0, p.rareTemplates.estimate());
       set(Signal.TEMPLATE_STRUCTURE, fresh / n * Math.log1p(fresh / templates));
     }
-    if (n >= Signal.TIMING_REGULARITY.minExchanges()) {
+    if (n >= Signal.TIMING_REGULARITY.minExchanges()
+        && (n >= Signal.ROUND_THE_CLOCK.minExchanges() || p.lastSeen - p.firstSeen >= SITTING)) {
+      // Read with the hour-of-day entropy, or over more than a sitting: see the signal's notes.
       set(Signal.TIMING_REGULARITY, -p.gaps.burstiness());
     }
     if (n >= Signal.ROUND_THE_CLOCK.minExchanges()) {

@@ -50,6 +50,20 @@ public enum Signal {
   /**
    * Negated burstiness of inter-arrival gaps ({@code (mu - sigma) / (mu + sigma)}): near 1 for a
    * scheduler, near 0 for Poisson, negative for human bursts. Why: scripted harvesting is paced.
+   *
+   * <p>Implementation notes. Burstiness tells a scheduler from a person only over gaps that include
+   * the person's pauses. Within one sitting, a developer's or a benchmark harness's requests arrive
+   * about as randomly as a Poisson process's (burstiness near 0), while the accounts they are
+   * calibrated against mostly have their first exchanges spread over several sittings, so are far
+   * burstier: read alone, the 16 to 23 exchanges of one busy sitting were machine-like evidence at
+   * about the 1% tail, which with new prompts flagged an IDE user's session and a researcher's
+   * first benchmark run (the first to run it, so all its prompts were new). So the signal is read
+   * only with something that tells a sitting from a schedule: {@link #ROUND_THE_CLOCK}, active from
+   * 24 exchanges, which shows a sitting confined to an hour or two of the day and, two-sided,
+   * argues for it; or, before that, a history spanning more than a sitting (an hour, {@code
+   * AccountStage.SITTING}), so that the gaps themselves hold the pauses that make a person bursty.
+   * A paced campaign (minutes between requests) spans an hour within its first 16 exchanges or is
+   * read with the hour-of-day entropy from its 24th.
    */
   TIMING_REGULARITY("timing_regularity", 16, false, 0.05, true),
   /**
