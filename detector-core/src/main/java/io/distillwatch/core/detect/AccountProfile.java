@@ -61,7 +61,18 @@ public final class AccountProfile {
   final SlidingWindow hourly;
   final SlidingWindow daily;
   final HyperLogLog templates;
-  final HyperLogLog prompts;
+
+  /**
+   * Distinct prompts new to the population that the account sent under a template rare in the
+   * population (used by no more accounts than the template rarity cap): its own templated
+   * generation, as opposed to new prompts under a template thousands of unrelated accounts use,
+   * such as an IDE agent's system prompt. Added to by the account stage, which knows the template's
+   * rarity. A profile written before this sketch had that meaning holds every prompt the account
+   * sent here; {@code template_structure} caps it by {@link #novel}, which gives what the signal
+   * counted then.
+   */
+  final HyperLogLog novelOnRare;
+
   final HyperLogLog ips;
   final HyperLogLog asns;
   final InterArrivalStats gaps;
@@ -139,7 +150,7 @@ public final class AccountProfile {
       SlidingWindow hourly,
       SlidingWindow daily,
       HyperLogLog templates,
-      HyperLogLog prompts,
+      HyperLogLog novelOnRare,
       HyperLogLog ips,
       HyperLogLog asns,
       InterArrivalStats gaps,
@@ -152,7 +163,7 @@ public final class AccountProfile {
     this.hourly = hourly;
     this.daily = daily;
     this.templates = templates;
-    this.prompts = prompts;
+    this.novelOnRare = novelOnRare;
     this.ips = ips;
     this.asns = asns;
     this.gaps = gaps;
@@ -198,9 +209,6 @@ public final class AccountProfile {
       templates.add(template);
       lastTemplate = template;
     }
-    if (hashes.prompt != 0) {
-      prompts.add(hashes.prompt);
-    }
     long ip = hashes.ip;
     if (ip != 0 && ip != lastIp) {
       ips.add(ip);
@@ -240,9 +248,10 @@ public final class AccountProfile {
    * hash, long template-set bands digest (version 1: int linker index instead), 7 longs (firstSeen,
    * lastSeen, exchanges, orgHash, paymentHash, outputTokens, inputTokens), 3 ints (reasoning,
    * highValue, toolUse), hourly and daily windows, four length-prefixed HyperLogLogs (templates,
-   * prompts, ips, asns), inter-arrival stats, hour-of-day histogram, length-prefixed MinHash, model
-   * state (3 longs and the pivot EWMA), detector bookkeeping (2 longs, a double, an int, a long, a
-   * boolean). The version is written once per snapshot, not per profile.
+   * novel prompts on rare templates (every prompt, before it had that meaning), ips, asns),
+   * inter-arrival stats, hour-of-day histogram, length-prefixed MinHash, model state (3 longs and
+   * the pivot EWMA), detector bookkeeping (2 longs, a double, an int, a long, a boolean). The
+   * version is written once per snapshot, not per profile.
    */
   public void writeTo(DataOutput out) throws IOException {
     out.writeUTF(accountId);
@@ -263,7 +272,7 @@ public final class AccountProfile {
     hourly.writeTo(out);
     daily.writeTo(out);
     writeBytes(out, templates.toBytes());
-    writeBytes(out, prompts.toBytes());
+    writeBytes(out, novelOnRare.toBytes());
     writeBytes(out, ips.toBytes());
     writeBytes(out, asns.toBytes());
     gaps.writeTo(out);
@@ -332,7 +341,7 @@ public final class AccountProfile {
     SlidingWindow hourly = SlidingWindow.readFrom(in);
     SlidingWindow daily = SlidingWindow.readFrom(in);
     HyperLogLog templates = HyperLogLog.fromBytes(readBytes(in));
-    HyperLogLog prompts = HyperLogLog.fromBytes(readBytes(in));
+    HyperLogLog novelOnRare = HyperLogLog.fromBytes(readBytes(in));
     HyperLogLog ips = HyperLogLog.fromBytes(readBytes(in));
     HyperLogLog asns = HyperLogLog.fromBytes(readBytes(in));
     InterArrivalStats gaps = InterArrivalStats.readFrom(in);
@@ -349,7 +358,7 @@ public final class AccountProfile {
             hourly,
             daily,
             templates,
-            prompts,
+            novelOnRare,
             ips,
             asns,
             gaps,

@@ -38,6 +38,12 @@ public final class AccountStage {
   private static final double MIN_RARE_TEMPLATES = 3;
 
   /**
+   * How long an account's gaps must span for their burstiness to be read before the hour-of-day
+   * entropy is ({@link Signal#TIMING_REGULARITY}): longer than one sitting. See the notes there.
+   */
+  static final long SITTING = AccountProfile.HOUR;
+
+  /**
    * Version of the {@link #writeTo} form; 2 has no novelty filter (see {@link PromptStage}) and no
    * calibration (see {@link Calibration}), and adds the live-account count ({@link LiveCount}).
    */
@@ -225,6 +231,9 @@ public final class AccountStage {
         && !templates.commonObserved(template, LinkKey.TEMPLATE, hashes.template, liveAccounts)) {
       p.templateSet.add(hashes.template);
       p.rareTemplates.add(hashes.template);
+      if (novelPrompt) {
+        p.novelOnRare.add(hashes.prompt);
+      }
     }
 
     if ((p.exchanges & (p.exchanges - 1)) == 0) {
@@ -296,7 +305,13 @@ public final class AccountStage {
     // a stream an IDE's system prompt has few users yet. Its early users would share it in their
     // bands, and be linked, for good, as a group as large as the IDE's first users. So the set is
     // purged of what is common now, every time it is banded.
-    p.templateSet.removeIf(t -> templates.common(LinkKey.TEMPLATE, t, live));
+    if (p.templateSet.removeIf(t -> templates.common(LinkKey.TEMPLATE, t, live)) > 0) {
+      // The same holds for the count of new prompts on rare templates: an early user of what is
+      // now an IDE's system prompt counted its first prompts under it as its own. The count
+      // cannot tell those apart from the rest, so it starts afresh (a template turns common
+      // once, so it does at most once per such template).
+      p.novelOnRare.clear();
+    }
     // A set of one or two templates says little: band only richer sets.
     if (p.rareTemplates.estimate() < MIN_RARE_TEMPLATES
         || p.templateSet.occupiedBins() < MIN_RARE_TEMPLATES) {
@@ -357,8 +372,10 @@ public final class AccountStage {
     figures[AccountSignals.LAST_24H] = p.hourly.count(p.lastSeen);
     figures[AccountSignals.OUTPUT_PER_EXCHANGE] =
         p.outputTokens / (double) Math.max(1, p.exchanges);
-    figures[AccountSignals.NOVEL_PROMPTS] = Math.min(p.exchanges, p.novel);
-    figures[AccountSignals.TEMPLATES] = Math.max(1, p.templates.estimate());
+    // What the template signal counts: novel prompts on rare templates, over the rare templates.
+    figures[AccountSignals.NOVEL_PROMPTS] =
+        Math.min(Math.min(p.exchanges, p.novel), p.novelOnRare.estimate());
+    figures[AccountSignals.TEMPLATES] = Math.max(1, p.rareTemplates.estimate());
     figures[AccountSignals.IPS] = Math.min(p.exchanges, p.ips.estimate());
     figures[AccountSignals.NETWORKS] = p.asns.estimate();
     return new AccountSignals(v, figures);
@@ -410,12 +427,20 @@ public final class AccountStage {
     }
     if (n >= Signal.TEMPLATE_STRUCTURE.minExchanges() && !p.templates.isEmpty()) {
       // Novel prompts only, like every content signal: re-running a public benchmark's items
-      // over its few templates is not templated generation of new content.
-      double fresh = Math.min(n, p.novel);
-      double templates = Math.max(1.0, p.templates.estimate());
+      // over its few templates is not templated generation of new content. And on rare templates
+      // only: a template that more accounts use than the rarity cap (an IDE agent's system prompt,
+      // a popular public prompt) structures the prompts of thousands of unrelated people, so it
+      // says nothing of this account; counted, every IDE user filling it with their own coding
+      // questions looked like a harvester filling a few templates. A campaign's own templates
+      // stay rare unless it spreads them over more accounts than the cap, and then the accounts
+      // sharing them are what the link stage finds.
+      double fresh = Math.min(Math.min(n, p.novel), p.novelOnRare.estimate());
+      double templates = Math.max(1.0, p.rareTemplates.estimate());
       set(Signal.TEMPLATE_STRUCTURE, fresh / n * Math.log1p(fresh / templates));
     }
-    if (n >= Signal.TIMING_REGULARITY.minExchanges()) {
+    if (n >= Signal.TIMING_REGULARITY.minExchanges()
+        && (n >= Signal.ROUND_THE_CLOCK.minExchanges() || p.lastSeen - p.firstSeen >= SITTING)) {
+      // Read with the hour-of-day entropy, or over more than a sitting: see the signal's notes.
       set(Signal.TIMING_REGULARITY, -p.gaps.burstiness());
     }
     if (n >= Signal.ROUND_THE_CLOCK.minExchanges()) {

@@ -40,14 +40,30 @@ public enum Signal {
   CAPABILITY_CONCENTRATION("capability_concentration", 8, true, 0.05, false),
   /**
    * Prompts new to the population per distinct template ({@code log1p}), times the share of the
-   * account's exchanges that were new. Why: a campaign fills a few templates with many fresh
-   * variables; people write free-form prompts, CI bots replay the same prompts, and researchers
-   * re-run public benchmark items that others ran before.
+   * account's exchanges that were new, counting only templates that are rare in the population.
+   * Why: a campaign fills a few templates with many fresh variables; people write free-form
+   * prompts, CI bots replay the same prompts, researchers re-run public benchmark items that others
+   * ran before, and developers whose IDE agent wraps their questions in one system prompt share
+   * that template with thousands of unrelated accounts, so it is not theirs.
    */
   TEMPLATE_STRUCTURE("template_structure", 16, true, 0.25, false),
   /**
    * Negated burstiness of inter-arrival gaps ({@code (mu - sigma) / (mu + sigma)}): near 1 for a
    * scheduler, near 0 for Poisson, negative for human bursts. Why: scripted harvesting is paced.
+   *
+   * <p>Implementation notes. Burstiness tells a scheduler from a person only over gaps that include
+   * the person's pauses. Within one sitting, a developer's or a benchmark harness's requests arrive
+   * about as randomly as a Poisson process's (burstiness near 0), while the accounts they are
+   * calibrated against mostly have their first exchanges spread over several sittings, so are far
+   * burstier: read alone, the 16 to 23 exchanges of one busy sitting were machine-like evidence at
+   * about the 1% tail, which with new prompts flagged an IDE user's session and a researcher's
+   * first benchmark run (the first to run it, so all its prompts were new). So the signal is read
+   * only with something that tells a sitting from a schedule: {@link #ROUND_THE_CLOCK}, active from
+   * 24 exchanges, which shows a sitting confined to an hour or two of the day and, two-sided,
+   * argues for it; or, before that, a history spanning more than a sitting (an hour, {@code
+   * AccountStage.SITTING}), so that the gaps themselves hold the pauses that make a person bursty.
+   * A paced campaign (minutes between requests) spans an hour within its first 16 exchanges or is
+   * read with the hour-of-day entropy from its 24th.
    */
   TIMING_REGULARITY("timing_regularity", 16, false, 0.05, true),
   /**

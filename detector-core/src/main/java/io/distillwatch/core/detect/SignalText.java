@@ -33,8 +33,8 @@ final class SignalText {
               100 * v, rare);
       case TEMPLATE_STRUCTURE ->
           fmt(
-              "About %.0f prompts new to the population over %.0f templates: templated"
-                  + " generation; %s.",
+              "About %.0f prompts new to the population over %.0f templates few other accounts"
+                  + " use: templated generation; %s.",
               a.figure(AccountSignals.NOVEL_PROMPTS), a.figure(AccountSignals.TEMPLATES), rare);
       case TIMING_REGULARITY ->
           fmt("Requests arrive on a machine-like schedule (burstiness %.2f); %s.", -v, rare);

@@ -140,6 +140,15 @@ public final class HyperLogLog {
     return (((1 << p) * BITS + 63) >>> 6) + 1;
   }
 
+  /** Empties the sketch, as if new: no allocation. */
+  public void clear() {
+    Arrays.fill(words, 0L);
+    kxqHigh = (1L << p) << 31;
+    kxqLow = 0;
+    hip = 0;
+    outOfOrder = false;
+  }
+
   /** Adds one hashed item. */
   public void add(long hash) {
     int index = (int) (hash >>> indexShift);

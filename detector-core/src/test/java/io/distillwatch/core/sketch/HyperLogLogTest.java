@@ -516,6 +516,30 @@ class HyperLogLogTest {
     return copy;
   }
 
+  @Test
+  void clear_afterAdds_isANewSketchAgain() {
+    for (int p = HyperLogLog.MIN_PRECISION; p <= 12; p += 4) {
+      SplittableRandom random = new SplittableRandom(p);
+      HyperLogLog hll = new HyperLogLog(p);
+      for (int i = 0; i < 5000; i++) {
+        hll.add(random.nextLong());
+      }
+      hll.clear();
+      assertTrue(hll.isEmpty());
+      assertEquals(0.0, hll.estimate());
+      assertArrayEquals(new HyperLogLog(p).toBytes(), hll.toBytes());
+      // And it counts afresh, the HIP estimate included.
+      HyperLogLog fresh = new HyperLogLog(p);
+      for (int i = 0; i < 300; i++) {
+        long h = random.nextLong();
+        hll.add(h);
+        fresh.add(h);
+      }
+      assertEquals(fresh.estimate(), hll.estimate());
+      assertArrayEquals(fresh.toBytes(), hll.toBytes());
+    }
+  }
+
   private static String message(byte[] bytes) {
     return assertThrows(SketchFormatException.class, () -> HyperLogLog.fromBytes(bytes))
         .getMessage();

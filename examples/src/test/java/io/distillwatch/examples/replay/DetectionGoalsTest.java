@@ -18,9 +18,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>The bounds are the issue's goals: every campaign caught with recall >= 95% (80% for the
  * low-and-slow one), hydra within six hours with most of its exchanges after its own flag, a benign
- * false-positive rate <= 0.1%, and no hard negative flagged. Larger traces are replayed by hand: at
- * scale 0.1 (seed 42) the first runners of two benchmarks are still flagged, on their 17th exchange
- * (the detector issue's closing notes give the commands and figures).
+ * false-positive rate <= 0.1%, and no hard negative flagged. Larger traces are replayed by hand
+ * (the README's table gives the commands and figures); {@code HardNegativeSignalsTest} in the core
+ * pins the two signal fixes they needed.
  */
 class DetectionGoalsTest {
   private static final Map<Long, Evaluation.Report> REPORTS = new ConcurrentHashMap<>();
