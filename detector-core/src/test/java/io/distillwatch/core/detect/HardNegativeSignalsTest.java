@@ -3,7 +3,6 @@ package io.distillwatch.core.detect;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distillwatch.core.io.Category;
 import io.distillwatch.core.io.Exchange;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -44,14 +43,18 @@ class HardNegativeSignalsTest {
           t += (1 + r.nextInt(8)) * MINUTE;
           String template =
               r.nextInt(10) < 9 ? "ide-system-" + r.nextInt(2) : "own-" + a + "-" + r.nextInt(1000);
-          stream.add(exchange(t, "ide-" + a, "10.1." + (a / 250) + "." + (a % 250), template, r));
+          stream.add(
+              TemplateSetLinkingTest.exchange(
+                  t, "ide-" + a, "10.1." + (a / 250) + "." + (a % 250), template, r));
         }
       }
       for (int a = 0; a < 6; a++) {
         long t = START + (5 + a) * MINUTE;
         for (int i = 0; i < 60; i++) {
           t += (1 + r.nextInt(8)) * MINUTE;
-          stream.add(exchange(t, "op-" + a, "192.0.2." + a, "op-template-" + r.nextInt(5), r));
+          stream.add(
+              TemplateSetLinkingTest.exchange(
+                  t, "op-" + a, "192.0.2." + a, "op-template-" + r.nextInt(5), r));
         }
       }
       ExtractionDetector detector = replay(stream);
@@ -88,9 +91,14 @@ class HardNegativeSignalsTest {
         harness += (long) (-Math.log(1 - r.nextDouble()) * SECOND) + 1;
         developer += (long) (-Math.log(1 - r.nextDouble()) * MINUTE) + 1;
         paced += 5 * MINUTE + r.nextInt(30) * SECOND;
-        stream.add(exchange(harness, "harness", "192.0.2.1", "bench-" + r.nextInt(3), r));
-        stream.add(exchange(developer, "developer", "192.0.2.2", "own-" + r.nextInt(1000), r));
-        stream.add(exchange(paced, "paced", "192.0.2.3", "op-" + r.nextInt(5), r));
+        stream.add(
+            TemplateSetLinkingTest.exchange(
+                harness, "harness", "192.0.2.1", "bench-" + r.nextInt(3), r));
+        stream.add(
+            TemplateSetLinkingTest.exchange(
+                developer, "developer", "192.0.2.2", "own-" + r.nextInt(1000), r));
+        stream.add(
+            TemplateSetLinkingTest.exchange(paced, "paced", "192.0.2.3", "op-" + r.nextInt(5), r));
       }
       stream.sort(Comparator.comparingLong(Exchange::timestamp));
       ExtractionDetector detector = replay(stream);
@@ -101,7 +109,9 @@ class HardNegativeSignalsTest {
       // Past 24 exchanges the sitting's burstiness is read, with the entropy beside it.
       for (int i = 0; i < 10; i++) {
         harness += (long) (-Math.log(1 - r.nextDouble()) * SECOND) + 1;
-        detector.observe(exchange(harness, "harness", "192.0.2.1", "bench-" + r.nextInt(3), r));
+        detector.observe(
+            TemplateSetLinkingTest.exchange(
+                harness, "harness", "192.0.2.1", "bench-" + r.nextInt(3), r));
       }
       Map<String, Double> s = signals(detector, "harness");
       assertTrue(s.containsKey(TIMING) && s.containsKey(ROUND_THE_CLOCK), "seed " + seed + s);
@@ -125,22 +135,5 @@ class HardNegativeSignalsTest {
     Double v = signals(d, account).get(signal);
     assertTrue(v != null, account + " has no " + signal);
     return v;
-  }
-
-  private static Exchange exchange(
-      long t, String account, String ip, String template, SplittableRandom r) {
-    return Exchange.builder(t, account)
-        .ip(ip)
-        .asn("AS64500")
-        .userAgent("ide-plugin/3.1")
-        .paymentFingerprint("card-" + account)
-        .model("m-code")
-        .inputTokens(500 + r.nextInt(2000))
-        .outputTokens(100 + r.nextInt(600))
-        .templateHash(template)
-        .promptHash("p-" + r.nextLong())
-        .category(Category.values()[r.nextInt(Category.values().length)])
-        .status(200)
-        .build();
   }
 }

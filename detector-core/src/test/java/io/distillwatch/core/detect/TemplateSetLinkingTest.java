@@ -78,8 +78,8 @@ class TemplateSetLinkingTest {
     return out;
   }
 
-  private static Exchange exchange(
-      long t, String account, String ip, String template, SplittableRandom r) {
+  /** An exchange of an IDE-like client, one card per account; also used by other tests. */
+  static Exchange exchange(long t, String account, String ip, String template, SplittableRandom r) {
     return Exchange.builder(t, account)
         .ip(ip)
         .asn("AS64500")
