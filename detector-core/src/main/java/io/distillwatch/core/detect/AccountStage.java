@@ -372,13 +372,26 @@ public final class AccountStage {
     figures[AccountSignals.LAST_24H] = p.hourly.count(p.lastSeen);
     figures[AccountSignals.OUTPUT_PER_EXCHANGE] =
         p.outputTokens / (double) Math.max(1, p.exchanges);
-    // What the template signal counts: novel prompts on rare templates, over the rare templates.
-    figures[AccountSignals.NOVEL_PROMPTS] =
-        Math.min(Math.min(p.exchanges, p.novel), p.novelOnRare.estimate());
-    figures[AccountSignals.TEMPLATES] = Math.max(1, p.rareTemplates.estimate());
+    // What the template signal counts, so the reason quotes it.
+    figures[AccountSignals.NOVEL_PROMPTS] = novelOnRareTemplates(p);
+    figures[AccountSignals.TEMPLATES] = rareTemplates(p);
     figures[AccountSignals.IPS] = Math.min(p.exchanges, p.ips.estimate());
     figures[AccountSignals.NETWORKS] = p.asns.estimate();
     return new AccountSignals(v, figures);
+  }
+
+  /**
+   * The template signal's count: distinct novel prompts sent under rare templates, at most the
+   * account's novel prompts (a profile from before that sketch had this meaning holds every prompt
+   * there; see {@code AccountProfile.novelOnRare}).
+   */
+  private static double novelOnRareTemplates(AccountProfile p) {
+    return Math.min(Math.min(p.exchanges, p.novel), p.novelOnRare.estimate());
+  }
+
+  /** The distinct rare templates the template signal divides by, at least 1. */
+  private static double rareTemplates(AccountProfile p) {
+    return Math.max(1.0, p.rareTemplates.estimate());
   }
 
   private void computeSignals(AccountProfile p, long now) {
@@ -434,9 +447,8 @@ public final class AccountStage {
       // questions looked like a harvester filling a few templates. A campaign's own templates
       // stay rare unless it spreads them over more accounts than the cap, and then the accounts
       // sharing them are what the link stage finds.
-      double fresh = Math.min(Math.min(n, p.novel), p.novelOnRare.estimate());
-      double templates = Math.max(1.0, p.rareTemplates.estimate());
-      set(Signal.TEMPLATE_STRUCTURE, fresh / n * Math.log1p(fresh / templates));
+      double fresh = novelOnRareTemplates(p);
+      set(Signal.TEMPLATE_STRUCTURE, fresh / n * Math.log1p(fresh / rareTemplates(p)));
     }
     if (n >= Signal.TIMING_REGULARITY.minExchanges()
         && (n >= Signal.ROUND_THE_CLOCK.minExchanges() || p.lastSeen - p.firstSeen >= SITTING)) {

@@ -282,18 +282,21 @@ public final class ExchangeParser {
       return readRecord(p, strict);
     } catch (Problem structural) {
       return strict ? structural : strictReadNeeded;
-    } catch (StreamConstraintsException e) {
-      return strict
-          ? new Problem(RejectReason.IMPOSSIBLE_VALUE, "line " + e.getOriginalMessage())
-          : strictReadNeeded;
-    } catch (JsonProcessingException e) {
-      return strict ? syntaxProblem(e) : strictReadNeeded;
     } catch (IOException e) {
-      // Reading from a byte array does no I/O; treat anything here as unreadable input.
-      return strict
-          ? new Problem(RejectReason.MALFORMED_JSON, "line is not valid JSON: " + e)
-          : strictReadNeeded;
+      return strict ? unreadable(e) : strictReadNeeded;
     }
+  }
+
+  /** The problem of a line jackson could not read. */
+  private static Problem unreadable(IOException e) {
+    if (e instanceof StreamConstraintsException c) {
+      return new Problem(RejectReason.IMPOSSIBLE_VALUE, "line " + c.getOriginalMessage());
+    }
+    if (e instanceof JsonProcessingException j) {
+      return syntaxProblem(j);
+    }
+    // Reading from a byte array does no I/O; treat anything here as unreadable input.
+    return new Problem(RejectReason.MALFORMED_JSON, "line is not valid JSON: " + e);
   }
 
   /**
