@@ -322,7 +322,13 @@ public final class AccountStage {
     if (digest == p.bandsDigest) {
       return; // the same bands were sent already: the link stage needs each only once
     }
-    p.bandsDigest = digest;
+    // During the warm-up the bands are counted and their first users kept, but they link nobody
+    // (see DetectorConfig.Builder#templateSetWarmUp). They are not taken as sent: the account
+    // bands again at its next point, with what is common by then purged, and links then.
+    int flags = ts - streamStart < config.templateSetWarmUpMillis() ? StageMessage.WARMING_UP : 0;
+    if (flags == 0) {
+      p.bandsDigest = digest;
+    }
     for (long band : bands) {
       out.add(
           StageMessage.observe(
@@ -334,7 +340,8 @@ public final class AccountStage {
               "minhash-band-" + Long.toHexString(band),
               ts,
               p.exchanges,
-              live));
+              live,
+              flags));
     }
   }
 

@@ -19,6 +19,7 @@ public final class DetectorConfig {
   private final int minCalibrationSamples;
   private final long reevaluateEveryMillis;
   private final long pivotWindowMillis;
+  private final long templateSetWarmUpMillis;
   private final int maxEffectiveMembers;
   private final int lshBands;
   private final int maxLinkKeys;
@@ -34,6 +35,7 @@ public final class DetectorConfig {
     this.minCalibrationSamples = b.minCalibrationSamples;
     this.reevaluateEveryMillis = b.reevaluateEvery.toMillis();
     this.pivotWindowMillis = b.pivotWindow.toMillis();
+    this.templateSetWarmUpMillis = b.templateSetWarmUp.toMillis();
     this.maxEffectiveMembers = b.maxEffectiveMembers;
     this.lshBands = b.lshBands;
     this.maxLinkKeys = b.maxLinkKeys;
@@ -69,6 +71,10 @@ public final class DetectorConfig {
 
   public long pivotWindowMillis() {
     return pivotWindowMillis;
+  }
+
+  public long templateSetWarmUpMillis() {
+    return templateSetWarmUpMillis;
   }
 
   public int maxEffectiveMembers() {
@@ -121,6 +127,7 @@ public final class DetectorConfig {
     private int minCalibrationSamples = 200;
     private Duration reevaluateEvery = Duration.ofHours(6);
     private Duration pivotWindow = Duration.ofDays(2);
+    private Duration templateSetWarmUp = Duration.ofHours(6);
     private int maxEffectiveMembers = 10;
     private int lshBands = 16;
     private int maxLinkKeys = 1 << 22;
@@ -186,6 +193,31 @@ public final class DetectorConfig {
      */
     public Builder pivotWindow(Duration d) {
       this.pivotWindow = positive(d, "pivotWindow");
+      return this;
+    }
+
+    /**
+     * Event time from the stream's first exchange during which template-set bands link nobody
+     * (default 6 hours; zero links from the start). Bands sent during the warm-up are still
+     * counted, and their first users kept, so an account that shares a band with one of them later
+     * is linked to it.
+     *
+     * <p>Why: a template enters an account's set only while it is rare across the population, and
+     * early in a stream too little of the population has shown up to tell a rare template from the
+     * first users of a common one. An IDE's system prompt has a handful of users in the first hour
+     * of a stream; its early users would share it in their bands and be linked, for good (clusters
+     * are never split), before it turns common. Once it has more users than the rarity cap (20 by
+     * default), an account's next banding purges it from the set. Six hours is enough for a
+     * template with hundreds of users to pass the cap; a day would be safer still, but a campaign
+     * that starts with the stream would link a day later, and one that is blocked on its first
+     * alerts never bands again. A template with fewer users than the cap looks rare at any time.
+     */
+    public Builder templateSetWarmUp(Duration d) {
+      if (d == null || d.isNegative()) {
+        throw new IllegalArgumentException(
+            "templateSetWarmUp must be zero or a positive duration, was " + d);
+      }
+      this.templateSetWarmUp = d;
       return this;
     }
 

@@ -18,7 +18,9 @@ import java.util.List;
  *
  * <p>Rarity is what keeps legitimate crowds apart: a key used by more than {@code cap(kind) =
  * max(minAccounts, fraction * liveAccounts)} distinct accounts links nobody, so an IDE's system
- * prompt shared by thousands of developers, or a university NAT, never joins them.
+ * prompt shared by thousands of developers, or a university NAT, never joins them. An observation
+ * flagged {@link StageMessage#WARMING_UP} is counted, and its account may become the key's first
+ * user, but it links nobody: the account stage judged then that rarity could not be told yet.
  */
 public final class LinkStage {
   private final int[] minAccounts;
@@ -73,7 +75,8 @@ public final class LinkStage {
       state.distinct = df;
     }
     df.add(m.accountHash());
-    if (df.estimate() <= cap(m.kind(), m.liveAccounts())) {
+    if ((m.flags() & StageMessage.WARMING_UP) == 0
+        && df.estimate() <= cap(m.kind(), m.liveAccounts())) {
       StageMessage.Type t = m.kind().joins() ? StageMessage.Type.EDGE : StageMessage.Type.INDICATOR;
       out.add(m.toAnchor(t, state.anchorId, state.anchorHash, state.anchorOrg));
     }

@@ -38,7 +38,7 @@ import java.util.Map;
  * @param lnEvidence the account's evidence, {@code -ln p} (evidence, alerts)
  * @param bar the alert threshold on {@code -log10 p} when sent, NaN while uncalibrated (evidence)
  * @param flags {@link #ALLOWLISTED}, {@link #FLAGGED} and {@link #CALIBRATED} bits (evidence,
- *     alerts)
+ *     alerts), {@link #WARMING_UP} (observations)
  * @param liveAccounts the sender's estimate of live accounts in the population (observations)
  * @param alert the account's own alert, a candidate the cluster stage alerts on if its evidence
  *     clears the whole population's threshold (alerts; form 1 only: the account stage no longer
@@ -83,6 +83,13 @@ public record StageMessage(
   /** Flag: every active signal's calibrator was ready, so the evidence counts for the threshold. */
   public static final int CALIBRATED = 4;
 
+  /**
+   * Flag of an observation: the key was used while rarity cannot be judged yet (a template-set band
+   * during the stream's warm-up). The link stage counts the use and may keep the account as the
+   * key's first user, but links nobody on it.
+   */
+  public static final int WARMING_UP = 8;
+
   private static final LinkKey[] KINDS = LinkKey.values();
   private static final Type[] TYPES = Type.values();
 
@@ -122,6 +129,22 @@ public record StageMessage(
       long ts,
       long exchanges,
       double liveAccounts) {
+    return observe(
+        accountId, accountHash, orgHash, kind, keyHash, value, ts, exchanges, liveAccounts, 0);
+  }
+
+  /** An observation with flags ({@link #WARMING_UP} or 0). */
+  public static StageMessage observe(
+      String accountId,
+      long accountHash,
+      long orgHash,
+      LinkKey kind,
+      long keyHash,
+      String value,
+      long ts,
+      long exchanges,
+      double liveAccounts,
+      int flags) {
     return new StageMessage(
         Type.OBSERVE,
         keyRoute(kind, keyHash),
@@ -138,7 +161,7 @@ public record StageMessage(
         exchanges,
         Double.NaN,
         Double.NaN,
-        0,
+        flags,
         liveAccounts,
         null,
         0,

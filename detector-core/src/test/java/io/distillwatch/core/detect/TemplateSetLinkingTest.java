@@ -1,9 +1,11 @@
 package io.distillwatch.core.detect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distillwatch.core.io.Category;
 import io.distillwatch.core.io.Exchange;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -13,7 +15,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Template-set linking on a cold stream: an IDE's shared system prompts are rare while their first
  * users adopt them, and common soon after. Those first users must not be linked as a group by the
- * prompts they picked up early, while a small operator filling its own rare templates still is.
+ * prompts they picked up early, while a small operator filling its own rare templates still is. Two
+ * guards do it: sets are purged of templates that turned common before each banding (tested with
+ * the warm-up off), and no template enters a set during the stream's first day (the warm-up).
  */
 class TemplateSetLinkingTest {
   private static final long START = 1_700_000_000_000L;
@@ -24,7 +28,8 @@ class TemplateSetLinkingTest {
   @Test
   void earlyAdoptersOfATemplateThatTurnsCommon_areNotLinked_whileAnOperatorIs() {
     for (long seed = 1; seed <= 3; seed++) {
-      ExtractionDetector detector = ExtractionDetector.builder().build();
+      ExtractionDetector detector =
+          ExtractionDetector.builder().templateSetWarmUp(Duration.ZERO).build();
       for (Exchange e : stream(seed)) {
         detector.observe(e);
       }
@@ -42,6 +47,75 @@ class TemplateSetLinkingTest {
             "operator account op-" + a + " joined its group, seed " + seed);
       }
     }
+  }
+
+  /**
+   * The warm-up's case: IDE users who fill templates of their own from their first exchanges have
+   * three rare templates while the IDE's two are still rare, and without the warm-up some of the
+   * first ones are linked (for good: clusters are never split). With the default warm-up of six
+   * hours none is, while an operator that starts after it is linked within its first exchanges.
+   */
+  @Test
+  void firstDayAdoptersOfATemplateThatTurnsCommon_areNotLinked_afterTheWarmUpAnOperatorIs() {
+    int linkedWithoutWarmUp = 0;
+    for (long seed = 1; seed <= 3; seed++) {
+      List<Exchange> stream = earlyOwnTemplates(seed);
+      ExtractionDetector cold =
+          ExtractionDetector.builder().templateSetWarmUp(Duration.ZERO).build();
+      ExtractionDetector warm = ExtractionDetector.builder().build();
+      for (Exchange e : stream) {
+        cold.observe(e);
+        warm.observe(e);
+      }
+      List<String> linked = new ArrayList<>();
+      for (int a = 0; a < IDE_USERS; a++) {
+        if (cold.explain("ide-" + a).clusterSize() > 1) {
+          linkedWithoutWarmUp++;
+        }
+        if (warm.explain("ide-" + a).clusterSize() > 1) {
+          linked.add("ide-" + a);
+        }
+      }
+      assertEquals(List.of(), linked, "IDE users linked after the warm-up, seed " + seed);
+      for (int a = 0; a < OPERATOR; a++) {
+        assertEquals(
+            OPERATOR,
+            warm.explain("op-" + a).clusterSize(),
+            "operator account op-" + a + " joined its group, seed " + seed);
+      }
+    }
+    assertTrue(
+        linkedWithoutWarmUp >= 2,
+        "without the warm-up, first IDE users are linked (else this stream tests nothing): "
+            + linkedWithoutWarmUp);
+  }
+
+  /**
+   * As {@link #stream}, but each IDE user fills a template of its own one exchange in four from the
+   * start, and the operator starts 8 hours in, after the warm-up.
+   */
+  private static List<Exchange> earlyOwnTemplates(long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    List<Exchange> out = new ArrayList<>();
+    for (int a = 0; a < IDE_USERS; a++) {
+      long t = START + a * 2 * MINUTE;
+      for (int i = 0; i < 60; i++) {
+        t += (1 + r.nextInt(8)) * MINUTE;
+        String template =
+            r.nextInt(4) > 0 ? "ide-system-" + r.nextInt(2) : "own-" + a + "-" + r.nextInt(1000);
+        out.add(exchange(t, "ide-" + a, "10.1." + (a / 250) + "." + (a % 250), template, r));
+      }
+    }
+    for (int a = 0; a < OPERATOR; a++) {
+      long t = START + 8 * 60 * MINUTE + a * MINUTE;
+      for (int i = 0; i < 60; i++) {
+        t += (1 + r.nextInt(8)) * MINUTE;
+        String template = "op-template-" + r.nextInt(5);
+        out.add(exchange(t, "op-" + a, "192.0.2." + a, template, r));
+      }
+    }
+    out.sort(Comparator.comparingLong(Exchange::timestamp));
+    return out;
   }
 
   /**

@@ -95,6 +95,43 @@ class LinkStageTest {
   }
 
   @Test
+  void warmingUpObservations_countAndKeepTheFirstUser_butLinkNobody() {
+    List<StageMessage> out = new ArrayList<>();
+    for (int a = 1; a <= 3; a++) {
+      String id = "acct-" + a;
+      stage.process(
+          StageMessage.observe(
+              id,
+              hash(id),
+              0,
+              LinkKey.TEMPLATE_SET,
+              99,
+              "k99",
+              1000L + a,
+              1,
+              1000,
+              StageMessage.WARMING_UP),
+          out);
+    }
+    assertEquals(List.of(), out, "no edge during the warm-up");
+    // After it, a user of the band links to the first user seen during the warm-up ...
+    stage.process(observe(4, LinkKey.TEMPLATE_SET, 99, 1000), out);
+    assertEquals(1, out.size());
+    assertEquals(StageMessage.Type.EDGE, out.get(0).type());
+    assertEquals("acct-1", out.get(0).otherId());
+    // ... as does a warm-up user banding again, and the warm-up users were counted: once the band
+    // has more users than its cap (20), nobody links on it.
+    out.clear();
+    stage.process(observe(2, LinkKey.TEMPLATE_SET, 99, 1000), out);
+    assertEquals("acct-1", out.get(0).otherId());
+    for (int a = 5; a <= 60; a++) {
+      out.clear();
+      stage.process(observe(a, LinkKey.TEMPLATE_SET, 99, 1000), out);
+    }
+    assertEquals(List.of(), out, "an edge on a band of 60 users");
+  }
+
+  @Test
   void nonJoiningKind_givesIndicatorsNotEdges() {
     List<StageMessage> out = new ArrayList<>();
     stage.process(observe(1, LinkKey.IP, 7, 1000), out);
