@@ -119,9 +119,10 @@ public final class ExtractionDetector {
   public List<Alert> observe(Exchange e) {
     // Every key the exchange uses is hashed once, here, for all stages.
     KeyHashes keys = accounts.hash(e);
+    boolean novel = prompts.novel(keys.prompt);
     AccountProfile p = profiles.get(e.accountId(), keys.account);
     messages.clear();
-    AccountProfile q = accounts.observeHashed(p, e, prompts.novel(keys.prompt), messages);
+    AccountProfile q = accounts.observeHashed(p, e, novel, messages);
     if (q != p) {
       if (p != null) {
         evictedIdle++; // idle past the eviction time, not yet swept: it starts afresh
