@@ -137,11 +137,12 @@ public final class ExtractionDetector {
     List<Alert> out = Collections.emptyList();
     if (!messages.isEmpty()) {
       alerts.clear();
-      for (StageMessage m : messages) {
+      // Indexed loops: the lists' iterators were allocated per exchange (JFR allocation samples).
+      for (int i = 0; i < messages.size(); i++) {
         hop.clear();
-        links.process(m, hop);
-        for (StageMessage h : hop) {
-          clusters.process(h, alerts);
+        links.process(messages.get(i), hop);
+        for (int j = 0; j < hop.size(); j++) {
+          clusters.process(hop.get(j), alerts);
         }
       }
       if (!alerts.isEmpty()) {
