@@ -345,10 +345,33 @@ public final class QuantileSketch {
           items = new double[retained];
           weights = new long[retained];
           sortedView(items, weights);
+          for (int j = 1; j < weights.length; j++) {
+            weights[j] += weights[j - 1]; // now cumulative
+          }
         }
-        out[i] = quantileOf(items, weights, q);
+        out[i] = quantileOfCumulative(items, weights, q);
       }
     }
+  }
+
+  /**
+   * {@link #quantileOf} from cumulative weights: the first item whose cumulative weight reaches the
+   * target, found by binary search (the sums only grow) where quantileOf scans; the same item, so
+   * the same value. A calibrator's refresh reads 35 quantiles of about 600 items.
+   */
+  private double quantileOfCumulative(double[] items, long[] cumulative, double q) {
+    double target = q * n;
+    int lo = 0;
+    int hi = items.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (cumulative[mid] >= target) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return lo < items.length ? items[lo] : max;
   }
 
   private static void checkQuantile(double q) {
