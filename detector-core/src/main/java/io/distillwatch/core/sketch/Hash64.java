@@ -115,35 +115,6 @@ public final class Hash64 {
     return finish(h);
   }
 
-  /**
-   * Hash of the UTF-16 code units {@code chars[off, off + len)}: equal to {@link
-   * #hash(CharSequence)} of a sequence of those chars. For a caller that copies a {@code String}
-   * into a reused buffer first ({@link String#getChars}, a vectorised copy), which with the array's
-   * plain indexing is faster than {@code charAt} per char.
-   */
-  public static long hash(char[] chars, int off, int len) {
-    Objects.checkFromIndexSize(off, len, chars.length);
-    long h = SEED ^ ((2L * len) * M);
-    int end = off + (len & ~3);
-    for (int i = off; i < end; i += 4) {
-      long k =
-          chars[i]
-              | ((long) chars[i + 1] << 16)
-              | ((long) chars[i + 2] << 32)
-              | ((long) chars[i + 3] << 48);
-      h = step(h, k);
-    }
-    int rem = len & 3;
-    if (rem != 0) {
-      long k = 0;
-      for (int i = rem - 1; i >= 0; i--) {
-        k = (k << 16) | chars[end + i];
-      }
-      h = (h ^ k) * M;
-    }
-    return finish(h);
-  }
-
   private static long step(long h, long k) {
     k *= M;
     k ^= k >>> R;

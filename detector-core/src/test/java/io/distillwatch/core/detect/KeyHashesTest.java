@@ -47,45 +47,6 @@ class KeyHashesTest {
     assertEquals(256 * 16, hashOfPrefix.size(), "every prefix drawn");
   }
 
-  /** Keys of every length around the copy buffer's, Latin-1 and wider, null and empty. */
-  @Test
-  void compute_everyKey_equalsAccountProfileHash() {
-    SplittableRandom r = new SplittableRandom(5);
-    KeyHashes h = new KeyHashes();
-    for (int len = 0; len <= 130; len++) {
-      String[] keys = new String[8];
-      for (int k = 0; k < keys.length; k++) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < len; i++) {
-          sb.append((char) (k % 2 == 0 ? 'a' + r.nextInt(26) : r.nextInt(0xD800)));
-        }
-        keys[k] = len == 0 && k == 1 ? null : sb.toString();
-      }
-      String account = len == 0 ? "a" : keys[0];
-      Exchange e =
-          Exchange.builder(1L, account)
-              .orgId(keys[1])
-              .paymentFingerprint(keys[2])
-              .templateHash(keys[3])
-              .promptHash(keys[4])
-              .ip(keys[5])
-              .asn(keys[6])
-              .model(keys[7])
-              .userAgent(keys[0])
-              .build();
-      h.computeAccountAndEveryExchange(e);
-      h.compute(e);
-      assertEquals(AccountProfile.hash(account), h.account, "len " + len);
-      assertEquals(AccountProfile.hash(keys[1]), h.org, "len " + len);
-      assertEquals(AccountProfile.hash(keys[2]), h.payment, "len " + len);
-      assertEquals(AccountProfile.hash(keys[3]), h.template, "len " + len);
-      assertEquals(AccountProfile.hash(keys[4]), h.prompt, "len " + len);
-      assertEquals(AccountProfile.hash(keys[5]), h.ip, "len " + len);
-      assertEquals(AccountProfile.hash(keys[6]), h.asn, "len " + len);
-      assertEquals(AccountProfile.hash(keys[7]), h.model, "len " + len);
-    }
-  }
-
   @Test
   void subnetHash_neighbouringSlash24s_differ() {
     assertEquals(KeyHashes.subnetHash("10.1.2.3"), KeyHashes.subnetHash("10.1.2.254"));

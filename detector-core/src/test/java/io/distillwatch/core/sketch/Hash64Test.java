@@ -42,25 +42,6 @@ class Hash64Test {
   }
 
   @Test
-  void hashCharRange_equalsHashOfCharSequence() {
-    SplittableRandom random = new SplittableRandom(4);
-    char[] chars = new char[48];
-    for (int i = 0; i < chars.length; i++) {
-      // Latin-1 and wider chars alike: a String of either coder copies into the same char[].
-      chars[i] = (char) (i % 2 == 0 ? random.nextInt(256) : random.nextInt(0x10000));
-    }
-    for (int off = 0; off < 9; off++) {
-      for (int len = 0; len + off <= chars.length; len++) {
-        assertEquals(
-            Hash64.hash(new String(chars, off, len)),
-            Hash64.hash(chars, off, len),
-            off + "+" + len);
-      }
-    }
-    assertThrows(IndexOutOfBoundsException.class, () -> Hash64.hash(chars, 40, 9));
-  }
-
-  @Test
   void hashByteRange_equalsHashOfCopiedRange() {
     byte[] data = new byte[64];
     new SplittableRandom(2).nextBytes(data);
