@@ -5,6 +5,7 @@ import io.distillwatch.core.link.AccountSignals;
 import io.distillwatch.core.link.LinkKey;
 import io.distillwatch.core.link.RarityTable;
 import io.distillwatch.core.link.StageMessage;
+import io.distillwatch.core.sketch.Hash64;
 import io.distillwatch.core.stats.TailProbabilities;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -57,6 +58,13 @@ public final class AccountStage {
   private final boolean[] active = new boolean[N];
   private final long[] dayCounts = new long[14];
   private final double[] scratch = new double[14];
+
+  /** Entries of {@link #rateTail}'s memo (a power of two); a count of -1 marks an empty one. */
+  private static final int TAIL_MEMO = 256;
+
+  private final long[] tailCount = filled(TAIL_MEMO, -1);
+  private final long[] tailMedian = new long[TAIL_MEMO];
+  private final double[] tailValue = new double[TAIL_MEMO];
 
   long streamStart = Long.MIN_VALUE;
   long streamTime = Long.MIN_VALUE;
@@ -423,9 +431,7 @@ public final class AccountStage {
           (days & 1) == 1 ? scratch[days / 2] : 0.5 * (scratch[days / 2 - 1] + scratch[days / 2]);
       // Human days are overdispersed: a negative binomial with dispersion 1 (a geometric), not a
       // Poisson, and the surprise log-compressed, so one busy day is not a 1 in 10^40 event.
-      double logTail =
-          TailProbabilities.logNegativeBinomialUpperTail(
-              (long) last24h, Math.max(1.0, median), 1.0);
+      double logTail = rateTail((long) last24h, Math.max(1.0, median));
       set(Signal.RATE_VS_BASELINE, Math.log1p(-logTail / LN10));
     }
     if (n >= Signal.RATE_VS_POPULATION.minExchanges()) {
@@ -474,11 +480,39 @@ public final class AccountStage {
     }
   }
 
+  /**
+   * {@code TailProbabilities.logNegativeBinomialUpperTail(count, median, 1.0)}, remembered for the
+   * last {@link #TAIL_MEMO} (count, median) pairs by a hash of the pair.
+   *
+   * <p>Implementation note: the tail is an incomplete beta function (a continued fraction), about
+   * half of an evaluation's signal computation in {@code DetectorBenchmark}'s JFR profile, and its
+   * arguments are small whole counts and medians that many accounts share. The function is pure, so
+   * a remembered result is the computed one.
+   */
+  private double rateTail(long count, double median) {
+    long medianBits = Double.doubleToRawLongBits(median);
+    int i = (int) Hash64.mix(count * 0x9E3779B97F4A7C15L ^ medianBits) & (TAIL_MEMO - 1);
+    if (tailCount[i] == count && tailMedian[i] == medianBits) {
+      return tailValue[i];
+    }
+    double v = TailProbabilities.logNegativeBinomialUpperTail(count, median, 1.0);
+    tailCount[i] = count;
+    tailMedian[i] = medianBits;
+    tailValue[i] = v;
+    return v;
+  }
+
   private void set(Signal s, double v) {
     if (Double.isFinite(v)) {
       values[s.ordinal()] = v;
       active[s.ordinal()] = true;
     }
+  }
+
+  private static long[] filled(int n, long v) {
+    long[] a = new long[n];
+    Arrays.fill(a, v);
+    return a;
   }
 
   static String percent(double p) {

@@ -119,9 +119,10 @@ public final class ExtractionDetector {
   public List<Alert> observe(Exchange e) {
     // Every key the exchange uses is hashed once, here, for all stages.
     KeyHashes keys = accounts.hash(e);
+    boolean novel = prompts.novel(keys.prompt);
     AccountProfile p = profiles.get(e.accountId(), keys.account);
     messages.clear();
-    AccountProfile q = accounts.observeHashed(p, e, prompts.novel(keys.prompt), messages);
+    AccountProfile q = accounts.observeHashed(p, e, novel, messages);
     if (q != p) {
       if (p != null) {
         evictedIdle++; // idle past the eviction time, not yet swept: it starts afresh
@@ -136,11 +137,12 @@ public final class ExtractionDetector {
     List<Alert> out = Collections.emptyList();
     if (!messages.isEmpty()) {
       alerts.clear();
-      for (StageMessage m : messages) {
+      // Indexed loops: the lists' iterators were allocated per exchange (JFR allocation samples).
+      for (int i = 0; i < messages.size(); i++) {
         hop.clear();
-        links.process(m, hop);
-        for (StageMessage h : hop) {
-          clusters.process(h, alerts);
+        links.process(messages.get(i), hop);
+        for (int j = 0; j < hop.size(); j++) {
+          clusters.process(hop.get(j), alerts);
         }
       }
       if (!alerts.isEmpty()) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.apache.commons.math3.special.Erf;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -157,5 +158,46 @@ class EvidenceCombinerTest {
     assertEquals(0.0, EvidenceCombiner.score(0.9, false));
     assertTrue(EvidenceCombiner.score(0.9, true) < -1.2);
     assertEquals(1.2816, EvidenceCombiner.score(0.1, true), 1e-3);
+  }
+
+  /** The score as first written, without the shortcuts: the shortcuts must not change a bit. */
+  private static double unshortcutScore(double tail, boolean twoSided) {
+    double p = Math.min(1 - EvidenceCombiner.MIN_TAIL, Math.max(EvidenceCombiner.MIN_TAIL, tail));
+    double z = Math.sqrt(2) * Erf.erfcInv(2 * p);
+    return twoSided ? z : Math.max(0, z);
+  }
+
+  @Test
+  void score_shortcuts_equalTheFullComputationBitForBit() {
+    SplittableRandom r = new SplittableRandom(7);
+    double[] edges = {
+      0,
+      1e-300,
+      1e-4,
+      0.1,
+      0.5,
+      Math.nextDown(0.5),
+      Math.nextUp(0.5),
+      0.75,
+      1 - 1e-4,
+      Math.nextDown(1 - 1e-4),
+      Math.nextUp(1 - 1e-4),
+      Math.nextDown(1.0),
+      1.0,
+      1.5
+    };
+    double[] tails = new double[edges.length + 200_000];
+    System.arraycopy(edges, 0, tails, 0, edges.length);
+    for (int i = edges.length; i < tails.length; i++) {
+      tails[i] = i % 2 == 0 ? r.nextDouble() : 0.5 + 0.5 * r.nextDouble();
+    }
+    for (double t : tails) {
+      for (boolean twoSided : new boolean[] {false, true}) {
+        assertEquals(
+            Double.doubleToRawLongBits(unshortcutScore(t, twoSided)),
+            Double.doubleToRawLongBits(EvidenceCombiner.score(t, twoSided)),
+            () -> "tail " + t + ", two-sided " + twoSided);
+      }
+    }
   }
 }

@@ -228,4 +228,45 @@ class QuantileSketchTest {
         IllegalArgumentException.class,
         () -> new QuantileSketch(200, 1).quantiles(new double[] {0.5, 1.5}, new double[2]));
   }
+
+  /** The stable sort by {@code Double.compare} of boxed indexes that sortTogether replaced. */
+  private static void boxedSortTogether(double[] items, long[] weights) {
+    Integer[] order = new Integer[items.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Double.compare(items[a], items[b]));
+    double[] si = new double[items.length];
+    long[] sw = new long[items.length];
+    for (int i = 0; i < order.length; i++) {
+      si[i] = items[order[i]];
+      sw[i] = weights[order[i]];
+    }
+    System.arraycopy(si, 0, items, 0, si.length);
+    System.arraycopy(sw, 0, weights, 0, sw.length);
+  }
+
+  @Test
+  void sortTogether_manyTiesAndSignedZeros_equalsStableBoxedSort() {
+    SplittableRandom r = new SplittableRandom(11);
+    double[] pool = {-0.0, 0.0, 1.5, -2.0, Double.NaN, Double.POSITIVE_INFINITY, 3.25};
+    for (int trial = 0; trial < 300; trial++) {
+      int n = r.nextInt(700);
+      double[] items = new double[n];
+      long[] weights = new long[n];
+      for (int i = 0; i < n; i++) {
+        items[i] = r.nextInt(3) == 0 ? pool[r.nextInt(pool.length)] : r.nextInt(40) / 4.0;
+        weights[i] = i; // distinct, so the weights show the permutation ties took
+      }
+      double[] expectedItems = items.clone();
+      long[] expectedWeights = weights.clone();
+      boxedSortTogether(expectedItems, expectedWeights);
+      QuantileSketch.sortTogether(items, weights);
+      assertArrayEquals(expectedWeights, weights, "n " + n);
+      for (int i = 0; i < n; i++) {
+        assertEquals(
+            Double.doubleToRawLongBits(expectedItems[i]), Double.doubleToRawLongBits(items[i]));
+      }
+    }
+  }
 }
