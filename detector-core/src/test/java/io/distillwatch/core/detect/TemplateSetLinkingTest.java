@@ -30,22 +30,11 @@ class TemplateSetLinkingTest {
     for (long seed = 1; seed <= 3; seed++) {
       ExtractionDetector detector =
           ExtractionDetector.builder().templateSetWarmUp(Duration.ZERO).build();
-      for (Exchange e : stream(seed)) {
+      for (Exchange e : stream(seed, false, START + 5 * MINUTE)) {
         detector.observe(e);
       }
-      List<String> linkedIdeUsers = new ArrayList<>();
-      for (int a = 0; a < IDE_USERS; a++) {
-        if (detector.explain("ide-" + a).clusterSize() > 1) {
-          linkedIdeUsers.add("ide-" + a);
-        }
-      }
-      assertEquals(List.of(), linkedIdeUsers, "IDE users linked, seed " + seed);
-      for (int a = 0; a < OPERATOR; a++) {
-        assertEquals(
-            OPERATOR,
-            detector.explain("op-" + a).clusterSize(),
-            "operator account op-" + a + " joined its group, seed " + seed);
-      }
+      assertEquals(List.of(), linkedIdeUsers(detector), "IDE users linked, seed " + seed);
+      assertOperatorLinked(detector, seed);
     }
   }
 
@@ -56,33 +45,20 @@ class TemplateSetLinkingTest {
    * hours none is, while an operator that starts after it is linked within its first exchanges.
    */
   @Test
-  void firstDayAdoptersOfATemplateThatTurnsCommon_areNotLinked_afterTheWarmUpAnOperatorIs() {
+  void firstHoursAdoptersOfATemplateThatTurnsCommon_areNotLinked_afterTheWarmUpAnOperatorIs() {
     int linkedWithoutWarmUp = 0;
     for (long seed = 1; seed <= 3; seed++) {
-      List<Exchange> stream = earlyOwnTemplates(seed);
       ExtractionDetector cold =
           ExtractionDetector.builder().templateSetWarmUp(Duration.ZERO).build();
       ExtractionDetector warm = ExtractionDetector.builder().build();
-      for (Exchange e : stream) {
+      for (Exchange e : stream(seed, true, START + 8 * 60 * MINUTE)) {
         cold.observe(e);
         warm.observe(e);
       }
-      List<String> linked = new ArrayList<>();
-      for (int a = 0; a < IDE_USERS; a++) {
-        if (cold.explain("ide-" + a).clusterSize() > 1) {
-          linkedWithoutWarmUp++;
-        }
-        if (warm.explain("ide-" + a).clusterSize() > 1) {
-          linked.add("ide-" + a);
-        }
-      }
-      assertEquals(List.of(), linked, "IDE users linked after the warm-up, seed " + seed);
-      for (int a = 0; a < OPERATOR; a++) {
-        assertEquals(
-            OPERATOR,
-            warm.explain("op-" + a).clusterSize(),
-            "operator account op-" + a + " joined its group, seed " + seed);
-      }
+      linkedWithoutWarmUp += linkedIdeUsers(cold).size();
+      assertEquals(
+          List.of(), linkedIdeUsers(warm), "IDE users linked after the warm-up, seed " + seed);
+      assertOperatorLinked(warm, seed);
     }
     assertTrue(
         linkedWithoutWarmUp >= 2,
@@ -90,58 +66,48 @@ class TemplateSetLinkingTest {
             + linkedWithoutWarmUp);
   }
 
-  /**
-   * As {@link #stream}, but each IDE user fills a template of its own one exchange in four from the
-   * start, and the operator starts 8 hours in, after the warm-up.
-   */
-  private static List<Exchange> earlyOwnTemplates(long seed) {
-    SplittableRandom r = new SplittableRandom(seed);
-    List<Exchange> out = new ArrayList<>();
+  private static List<String> linkedIdeUsers(ExtractionDetector detector) {
+    List<String> linked = new ArrayList<>();
     for (int a = 0; a < IDE_USERS; a++) {
-      long t = START + a * 2 * MINUTE;
-      for (int i = 0; i < 60; i++) {
-        t += (1 + r.nextInt(8)) * MINUTE;
-        String template =
-            r.nextInt(4) > 0 ? "ide-system-" + r.nextInt(2) : "own-" + a + "-" + r.nextInt(1000);
-        out.add(exchange(t, "ide-" + a, "10.1." + (a / 250) + "." + (a % 250), template, r));
+      if (detector.explain("ide-" + a).clusterSize() > 1) {
+        linked.add("ide-" + a);
       }
     }
+    return linked;
+  }
+
+  private static void assertOperatorLinked(ExtractionDetector detector, long seed) {
     for (int a = 0; a < OPERATOR; a++) {
-      long t = START + 8 * 60 * MINUTE + a * MINUTE;
-      for (int i = 0; i < 60; i++) {
-        t += (1 + r.nextInt(8)) * MINUTE;
-        String template = "op-template-" + r.nextInt(5);
-        out.add(exchange(t, "op-" + a, "192.0.2." + a, template, r));
-      }
+      assertEquals(
+          OPERATOR,
+          detector.explain("op-" + a).clusterSize(),
+          "operator account op-" + a + " joined its group, seed " + seed);
     }
-    out.sort(Comparator.comparingLong(Exchange::timestamp));
-    return out;
   }
 
   /**
-   * IDE users start two minutes apart, each sends 60 exchanges a few minutes apart: the first 12
-   * fill one of the IDE's two system prompts, later ones 90% so and the rest a template of their
-   * own. So the first 20 users adopt the IDE's prompts while they are rare, and none has a third
-   * template before the prompts have more users than the rarity cap (20). The operator's accounts
-   * start among the first IDE users and fill five templates nobody else uses.
+   * IDE users start two minutes apart, each sends 60 exchanges a few minutes apart. Unless {@code
+   * ownFromStart}, the first 12 fill one of the IDE's two system prompts, later ones 90% so and the
+   * rest a template of their own: the first 20 users adopt the IDE's prompts while they are rare,
+   * and none has a third template before the prompts have more users than the rarity cap (20). With
+   * {@code ownFromStart}, one exchange in four fills a template of the user's own from the first.
+   * The operator's accounts start a minute apart from {@code operatorStart} and fill five templates
+   * nobody else uses.
    */
-  private static List<Exchange> stream(long seed) {
+  private static List<Exchange> stream(long seed, boolean ownFromStart, long operatorStart) {
     SplittableRandom r = new SplittableRandom(seed);
     List<Exchange> out = new ArrayList<>();
     for (int a = 0; a < IDE_USERS; a++) {
       long t = START + a * 2 * MINUTE;
       for (int i = 0; i < 60; i++) {
         t += (1 + r.nextInt(8)) * MINUTE;
-        // The first hour only the IDE's prompts; after that also prompts of the user's own.
-        String template =
-            i < 12 || r.nextInt(10) < 9
-                ? "ide-system-" + r.nextInt(2)
-                : "own-" + a + "-" + r.nextInt(1000);
+        boolean ide = ownFromStart ? r.nextInt(4) > 0 : i < 12 || r.nextInt(10) < 9;
+        String template = ide ? "ide-system-" + r.nextInt(2) : "own-" + a + "-" + r.nextInt(1000);
         out.add(exchange(t, "ide-" + a, "10.1." + (a / 250) + "." + (a % 250), template, r));
       }
     }
     for (int a = 0; a < OPERATOR; a++) {
-      long t = START + (5 + a) * MINUTE;
+      long t = operatorStart + a * MINUTE;
       for (int i = 0; i < 60; i++) {
         t += (1 + r.nextInt(8)) * MINUTE;
         String template = "op-template-" + r.nextInt(5);
