@@ -119,7 +119,11 @@ class DocumentedCommandsTest {
               How.VERBATIM,
               "on a series.csv the test writes",
               s -> launcher(s, "score-series")),
-          new Rule("bench", How.SCALED, "20,000 records, hashmap only", s -> launcher(s, "bench")),
+          new Rule(
+              "bench",
+              How.SCALED,
+              "20,000 records, hashmap only, one warm-up pair and two rounds",
+              s -> launcher(s, "bench")),
           new Rule(
               "soak",
               How.SCALED,
@@ -187,7 +191,18 @@ class DocumentedCommandsTest {
               "2000"),
           "bench",
           List.of(
-              "--records", "20000", "--backends", "hashmap", "-p", "1", "--latency-rate", "20000"),
+              "--records",
+              "20000",
+              "--backends",
+              "hashmap",
+              "-p",
+              "1",
+              "--latency-rate",
+              "20000",
+              "--warmups",
+              "1",
+              "--rounds",
+              "2"),
           "soak",
           List.of(
               "--minutes",
@@ -496,6 +511,10 @@ class DocumentedCommandsTest {
         double ratio = Double.parseDouble(m.group(1)) / Double.parseDouble(m.group(2));
         assertEquals(ratio, Double.parseDouble(m.group(3)), 0.006, "ratio is detect / trivial");
         assertTrue(out.contains("latency at 20000 exchanges/s"), what);
+        assertTrue(
+            out.matches(
+                "(?s).*hashmap: 2 rounds, each round's ratio: \\d+\\.\\d\\d \\d+\\.\\d\\d\n.*"),
+            "each round's ratio before the medians: " + what);
       }
       case "soak" -> {
         List<String> lines = out.lines().toList();
