@@ -57,7 +57,7 @@ public final class LinkStage {
    * @return the key's state to keep, null for none
    */
   public LinkKeyState process(LinkKeyState state, StageMessage m, List<StageMessage> out) {
-    if (m.type() != StageMessage.Type.OBSERVE) {
+    if (!keyed(m)) {
       out.add(m);
       return state;
     }
@@ -84,11 +84,21 @@ public final class LinkStage {
   }
 
   /**
+   * Whether {@link #process(LinkKeyState, StageMessage, List)} reads or changes the state of {@code
+   * m}'s key: only observations do. Every other message (evidence, routed by its account) passes
+   * through unchanged whatever the state, so a caller that keeps the states elsewhere need not look
+   * one up for it.
+   */
+  public static boolean keyed(StageMessage m) {
+    return m.type() == StageMessage.Type.OBSERVE;
+  }
+
+  /**
    * Processes one message against this object's own key map (the in-process detector's), holding at
    * most {@code maxKeys} keys, least recently used evicted first.
    */
   public void process(StageMessage m, List<StageMessage> out) {
-    if (m.type() != StageMessage.Type.OBSERVE) {
+    if (!keyed(m)) {
       out.add(m);
       return;
     }

@@ -1,6 +1,7 @@
 package io.distillwatch.core.link;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -173,6 +174,15 @@ class LinkStageTest {
     assertSame(null, stage.process(null, e, out));
     stage.process(al, out);
     assertEquals(List.of(e, al), out);
+    // A key state the message does not use comes back as it was: callers may skip the lookup.
+    LinkKeyState held =
+        stage.process(null, observe(1, LinkKey.PAYMENT, 5, 1000), new ArrayList<>());
+    long lastSeen = held.lastSeen();
+    assertSame(held, stage.process(held, e, out));
+    assertEquals(lastSeen, held.lastSeen());
+    assertFalse(LinkStage.keyed(e));
+    assertFalse(LinkStage.keyed(al));
+    assertTrue(LinkStage.keyed(observe(1, LinkKey.PAYMENT, 5, 1000)));
   }
 
   @Test

@@ -97,6 +97,11 @@ public final class CoreStages implements Stages<AccountProfile, StageMessage, Li
       }
 
       @Override
+      public boolean keyed(StageMessage m) {
+        return LinkStage.keyed(m);
+      }
+
+      @Override
       public long lastSeen(LinkKeyState state) {
         return state.lastSeen();
       }

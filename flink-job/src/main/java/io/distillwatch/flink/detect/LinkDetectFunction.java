@@ -44,13 +44,19 @@ public final class LinkDetectFunction<L, M> extends KeyedProcessFunction<Long, M
 
   @Override
   public void processElement(M m, Context ctx, Collector<M> out) throws Exception {
-    L before = keys.value();
     messages.clear();
+    if (!stage.keyed(m)) {
+      // Evidence passes through: no state to read (a lookup that misses costs as much as a hit).
+      stage.process(null, m, messages);
+      emit(out);
+      return;
+    }
+    L before = keys.value();
     // detector-core LinkStage.process, through the seam.
     L after = stage.process(before, m, messages);
     if (after == null) {
       if (before != null) {
-        keys.clear(); // evidence (routed by account) passes with no state: nothing to delete
+        keys.clear();
       }
     } else {
       keys.update(after);
@@ -58,6 +64,10 @@ public final class LinkDetectFunction<L, M> extends KeyedProcessFunction<Long, M
         ctx.timerService().registerEventTimeTimer(expiry(after));
       }
     }
+    emit(out);
+  }
+
+  private void emit(Collector<M> out) {
     for (int i = 0; i < messages.size(); i++) {
       out.collect(messages.get(i));
     }

@@ -101,6 +101,12 @@ public interface Stages<P, M, L> extends Serializable {
      */
     L process(L state, M m, List<M> out);
 
+    /**
+     * Whether {@link #process} uses the state of {@code m}'s key; if not, the stage passes {@code
+     * null} and keeps no state for it.
+     */
+    boolean keyed(M m);
+
     /** Event time the key was last used. */
     long lastSeen(L state);
   }
