@@ -345,7 +345,7 @@ public final class AccountStage {
               p.orgHash,
               LinkKey.TEMPLATE_SET,
               band,
-              "minhash-band-" + Long.toHexString(band),
+              null, // named by the cluster stage if it links (StageMessage#indicatorValue)
               ts,
               p.exchanges,
               live,

@@ -180,7 +180,7 @@ public final class ClusterStage {
         if (alertedA != alertedB) {
           joining = members(alertedA ? b : a, alertedA ? cb : ca);
         }
-        if (linker.join(a, b, m.kind(), m.value())) {
+        if (linker.join(a, b, m.kind(), m.indicatorValue())) {
           Cluster c = linker.clusterOf(a);
           evaluateCluster(c, ts, out);
           if (joining != null && c.alerted()) {
@@ -196,7 +196,7 @@ public final class ClusterStage {
         // stamped, as another account's use of its key is not its activity.
         int b = indexOf.get(m.otherHash());
         if (b >= 0) {
-          linker.indicate(a, b, m.kind(), m.value());
+          linker.indicate(a, b, m.kind(), m.indicatorValue());
         }
       }
       default -> throw new IllegalArgumentException("the cluster stage takes no " + m.type());

@@ -113,6 +113,20 @@ public record StageMessage(
     }
   }
 
+  /**
+   * The key as text for a cluster alert's shared indicators: {@link #value()}, or for a
+   * template-set band, which the account stage sends without text (it would be made at every
+   * banding, for the few bands that ever link), the band's name made from its hash here.
+   */
+  public String indicatorValue() {
+    return value == null && kind == LinkKey.TEMPLATE_SET ? bandName(keyHash) : value;
+  }
+
+  /** The name of a template-set band in alerts: {@code minhash-band-} and its hash in hex. */
+  public static String bandName(long band) {
+    return "minhash-band-" + Long.toHexString(band);
+  }
+
   /** The link stage's key of a link key: its hash mixed with its kind, never 0. */
   public static long keyRoute(LinkKey kind, long keyHash) {
     long key = Hash64.mix(keyHash + 0x9E3779B97F4A7C15L * (kind.ordinal() + 1));

@@ -3,6 +3,7 @@ package io.distillwatch.core.link;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -183,6 +184,25 @@ class LinkStageTest {
     assertFalse(LinkStage.keyed(e));
     assertFalse(LinkStage.keyed(al));
     assertTrue(LinkStage.keyed(observe(1, LinkKey.PAYMENT, 5, 1000)));
+  }
+
+  @Test
+  void templateSetBands_sentWithoutText_areNamedFromTheirHashOnTheEdge() {
+    List<StageMessage> out = new ArrayList<>();
+    for (int a = 1; a <= 2; a++) {
+      String id = "acct-" + a;
+      stage.process(
+          StageMessage.observe(
+              id, hash(id), 0, LinkKey.TEMPLATE_SET, 0xBEEFL, null, 1000L + a, 1, 1000),
+          out);
+    }
+    assertEquals(1, out.size());
+    assertEquals(StageMessage.Type.EDGE, out.get(0).type());
+    assertEquals("minhash-band-beef", out.get(0).indicatorValue());
+    // Other kinds keep the text they were sent with, and a key sent without text has none.
+    assertEquals("k7", observe(1, LinkKey.IP, 7, 1000).indicatorValue());
+    assertNull(
+        StageMessage.observe("a", 1, 0, LinkKey.SUBNET, 7, null, 1, 1, 1000).indicatorValue());
   }
 
   @Test
