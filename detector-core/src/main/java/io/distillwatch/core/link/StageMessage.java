@@ -123,7 +123,7 @@ public record StageMessage(
   }
 
   /** The name of a template-set band in alerts: {@code minhash-band-} and its hash in hex. */
-  public static String bandName(long band) {
+  private static String bandName(long band) {
     return "minhash-band-" + Long.toHexString(band);
   }
 

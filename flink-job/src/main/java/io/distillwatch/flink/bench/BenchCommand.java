@@ -4,6 +4,7 @@ import io.distillwatch.core.alert.AccountAlert;
 import io.distillwatch.core.alert.Alert;
 import io.distillwatch.core.alert.ClusterAlert;
 import io.distillwatch.core.io.Exchange;
+import io.distillwatch.core.stats.RobustStats;
 import io.distillwatch.examples.cli.DetectorOptions;
 import io.distillwatch.examples.generate.ScenarioPresets;
 import io.distillwatch.flink.DetectionJob;
@@ -159,8 +160,8 @@ public final class BenchCommand implements Callable<Integer> {
       if (rounds > 1) {
         out.printf(Locale.ROOT, "%s: %d rounds, each round's ratio:%s%n", backend, rounds, each);
       }
-      double d = median(detect);
-      double t = median(trivial);
+      double d = RobustStats.median(detect, 0, rounds, null);
+      double t = RobustStats.median(trivial, 0, rounds, null);
       out.printf(Locale.ROOT, "%s: detect=%.0f trivial=%.0f ratio=%.2f%n", backend, d, t, d / t);
       out.flush();
     }
@@ -218,13 +219,6 @@ public final class BenchCommand implements Callable<Integer> {
     } finally {
       RunJobCommand.deleteTree(checkpoints);
     }
-  }
-
-  /** The median of {@code v} (the mean of the middle two for an even count); sorts {@code v}. */
-  static double median(double[] v) {
-    Arrays.sort(v);
-    int n = v.length;
-    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   }
 
   private static double throughput(JobExecutionResult r, BenchInput input) {
