@@ -5,7 +5,7 @@ import io.distillwatch.core.alert.AlertJson;
 import io.distillwatch.core.io.Exchange;
 import io.distillwatch.core.io.ParseResult;
 import io.distillwatch.examples.cli.DistillwatchCli;
-import io.distillwatch.flink.detect.AccountDetectFunction;
+import io.distillwatch.flink.detect.AccountDetectOperator;
 import io.distillwatch.flink.detect.ClusterDetectFunction;
 import io.distillwatch.flink.detect.CoreStages;
 import io.distillwatch.flink.detect.LinkDetectFunction;
@@ -69,7 +69,7 @@ import picocli.CommandLine;
  *                                            | encode (chained): exchange bytes, prompt key
  *                   keyBy(prompt) PromptDetectFunction --(late)------------> dead letters
  *                          | the same bytes, marked novel or not
- *                  keyBy(account) AccountDetectFunction --(late)-----------> dead letters
+ *                  keyBy(account) AccountDetectOperator --(late)-----------> dead letters
  *                          | stage messages
  *                       keyBy(route) LinkDetectFunction
  *                          | stage messages
@@ -86,7 +86,8 @@ public final class DetectionJob {
 
   /**
    * Account profiles each account-stage subtask keeps as objects in front of RocksDB (about 2.3 KB
-   * of heap each, so about 23 MB): see {@link AccountDetectFunction}. Off on the heap backend.
+   * of heap each, so about 23 MB), written back to the state on eviction and at checkpoints: see
+   * {@link AccountDetectOperator}. Off on the heap backend.
    */
   public static final int ROCKSDB_PROFILE_CACHE = 10_000;
 
@@ -235,8 +236,8 @@ public final class DetectionJob {
     SingleOutputStreamOperator<M> accounts =
         prompts
             .keyBy(MARKED_ACCOUNT_KEY, Types.STRING)
-            .process(new AccountDetectFunction<>(stages, profileCache), stages.messageType())
-            .name("accounts")
+            .transform(
+                "accounts", stages.messageType(), new AccountDetectOperator<>(stages, profileCache))
             .uid("accounts");
     SingleOutputStreamOperator<M> links =
         accounts

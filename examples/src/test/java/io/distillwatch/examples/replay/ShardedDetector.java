@@ -25,7 +25,7 @@ import java.util.Set;
  * hashCode()} into 128 key groups, key group {@code g} to instance {@code g * p / 128}), then one
  * link stage and one cluster stage, as the job's single-slot cluster stage and (for the outcome,
  * not the placement) its keyed link stage. Each instance is told it sees one in {@code p} accounts
- * ({@code AccountStage#shards}), as {@code AccountDetectFunction} does. Messages reach the cluster
+ * ({@code AccountStage#shards}), as {@code AccountDetectOperator} does. Messages reach the cluster
  * stage in trace order, so a run is deterministic where the job's is not.
  *
  * <p>For diagnosis, {@link Shared} names the population statistics account-stage instances still
@@ -78,7 +78,7 @@ final class ShardedDetector {
     }
     if (!Boolean.getBoolean("unscaled") && !shared.contains(Shared.TEMPLATES)) {
       for (Shard s : shards) {
-        s.stage.shards(parallelism); // as AccountDetectFunction does
+        s.stage.shards(parallelism); // as AccountDetectOperator does
       }
     }
     this.links = config.newLinkStage();

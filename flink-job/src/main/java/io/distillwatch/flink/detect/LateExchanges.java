@@ -14,7 +14,7 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
  * The late-exchange rule of the keyed stages that take exchanges: an exchange at or behind the
  * current watermark is counted (metric and accumulator {@code late}) and goes to {@link
  * ParseExchanges#DEAD_LETTERS} with reason {@code late} and its JSON line, so none is dropped
- * silently. Made in {@code open}; one per function instance.
+ * silently. Made in {@code open}; one per function or operator instance.
  */
 final class LateExchanges {
   private final Counter metric;
@@ -27,17 +27,24 @@ final class LateExchanges {
 
   /** Whether an exchange of event time {@code timestamp} is at or behind the watermark. */
   boolean isLate(long timestamp, KeyedProcessFunction<?, ?, ?>.Context ctx) {
-    return timestamp <= ctx.timerService().currentWatermark();
+    return isLate(timestamp, ctx.timerService().currentWatermark());
   }
 
   /** Counts {@code e}, found {@link #isLate}, and sends it to the dead letters. */
   void divert(Exchange e, KeyedProcessFunction<?, ?, ?>.Context ctx) {
-    long watermark = ctx.timerService().currentWatermark();
+    ctx.output(ParseExchanges.DEAD_LETTERS, divert(e, ctx.timerService().currentWatermark()));
+  }
+
+  /** {@link #isLate(long, KeyedProcessFunction.Context)} for an operator: the watermark given. */
+  static boolean isLate(long timestamp, long watermark) {
+    return timestamp <= watermark;
+  }
+
+  /** Counts {@code e}, late at {@code watermark}; its dead letter, for the caller to send. */
+  String divert(Exchange e, long watermark) {
     metric.inc();
     total.add(1);
     String message = "event time " + e.timestamp() + " is not after the watermark " + watermark;
-    ctx.output(
-        ParseExchanges.DEAD_LETTERS,
-        new Rejection(RejectReason.LATE, message, ExchangeJson.toJson(e)).toJson());
+    return new Rejection(RejectReason.LATE, message, ExchangeJson.toJson(e)).toJson();
   }
 }

@@ -17,8 +17,9 @@ import org.apache.flink.core.memory.DataOutputView;
  *
  * <p>Serializers of unframed values are stateless, so {@link #duplicate} returns {@code this}.
  * Framed ones keep scratch buffers for the frame rather than allocate a kilobyte each way per value
- * (with RocksDB a profile is read and written on every exchange), so each duplicate gets its own.
- * Mutable types (the per-account profile) are copied by a round trip through their binary form.
+ * (with RocksDB a profile is read on every cache miss and written on every eviction and
+ * checkpoint), so each duplicate gets its own. Mutable types (the per-account profile) are copied
+ * by a round trip through their binary form.
  *
  * <p>Types kept in state can ask for a checksum ({@link #checksummed}): each value is then framed
  * as {@code int length, the form's bytes, int CRC32C of those bytes}, and reading checks the

@@ -40,8 +40,11 @@ class DetectFunctionsTest {
 
   private static KeyedOneInputStreamOperatorTestHarness<String, MarkedExchange, StageMessage>
       accounts() throws Exception {
-    return ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-        new AccountDetectFunction<>(STAGES), DetectFunctionsTest::account, Types.STRING);
+    var h =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            new AccountDetectOperator<>(STAGES), DetectFunctionsTest::account, Types.STRING);
+    h.open();
+    return h;
   }
 
   private static String account(MarkedExchange m) {
@@ -163,9 +166,7 @@ class DetectFunctionsTest {
     }
     try (var h =
         new KeyedOneInputStreamOperatorTestHarness<>(
-            new KeyedProcessOperator<>(new AccountDetectFunction<>(STAGES)),
-            DetectFunctionsTest::account,
-            Types.STRING)) {
+            new AccountDetectOperator<>(STAGES), DetectFunctionsTest::account, Types.STRING)) {
       h.initializeState(snapshot);
       h.open();
       assertEquals(2, h.numKeyedStateEntries());
@@ -221,7 +222,7 @@ class DetectFunctionsTest {
   private static List<Object> accountRun(StateBackend backend, int profileCache) throws Exception {
     try (var h =
         new KeyedOneInputStreamOperatorTestHarness<>(
-            new KeyedProcessOperator<>(new AccountDetectFunction<>(STAGES, profileCache)),
+            new AccountDetectOperator<>(STAGES, profileCache),
             DetectFunctionsTest::account,
             Types.STRING)) {
       h.setStateBackend(backend);
@@ -243,6 +244,7 @@ class DetectFunctionsTest {
         h.processElement(MarkedExchange.of(e, false), t);
       }
       List<Object> result = new ArrayList<>(h.extractOutputValues());
+      h.snapshot(1, t); // writes the cache's changed profiles to the state, as a checkpoint does
       // Profiles left in the state itself (the harness counts entries on the heap backend only).
       KeyedStateBackend<String> state =
           ((AbstractStreamOperator<?>) h.getOperator()).getKeyedStateBackend();
@@ -284,6 +286,6 @@ class DetectFunctionsTest {
 
   @Test
   void accounts_negativeProfileCache_refused() {
-    assertThrows(IllegalArgumentException.class, () -> new AccountDetectFunction<>(STAGES, -1));
+    assertThrows(IllegalArgumentException.class, () -> new AccountDetectOperator<>(STAGES, -1));
   }
 }
