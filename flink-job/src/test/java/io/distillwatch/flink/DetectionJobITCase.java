@@ -34,6 +34,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class DetectionJobITCase {
   @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.twoSlots();
@@ -88,10 +90,14 @@ class DetectionJobITCase {
    * With an idle eviction of two hours, far below the trace's two weeks, profiles and link keys
    * expire over and over: the core replay sweeps profiles on stream time and keeps idle link keys
    * in its map, while the job drops both with timers that fire when watermarks, paced by the wall
-   * clock, pass. The stages decide expiry from event time, so the alerts are still the replay's.
+   * clock, pass. The stages decide expiry from event time, so the alerts are still the replay's. On
+   * RocksDB the account stage's profiles sit in its write-back cache, written at checkpoints (every
+   * second here) and dropped from the cache by the same timers.
    */
-  @Test
-  void job_atParallelism1_withIdleExpiryThroughout_sameAlertsAsCoreReplay() throws Exception {
+  @ParameterizedTest
+  @EnumSource(JobOptions.StateBackend.class)
+  void job_atParallelism1_withIdleExpiryThroughout_sameAlertsAsCoreReplay(
+      JobOptions.StateBackend backend) throws Exception {
     DetectorConfig.Builder idle = DetectorConfig.builder().idleEviction(Duration.ofHours(2));
     DetectorConfig config = idle.config();
     ExtractionDetector core = idle.build();
@@ -104,8 +110,8 @@ class DetectionJobITCase {
     assertTrue(expected.size() >= 10, "replay alerts " + expected.size());
 
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    DetectionJob.Streams streams = fileJob(env, 1, config);
-    Path alertDir = dir.resolve("p1-idle-alerts");
+    DetectionJob.Streams streams = fileJob(env, backend, 1, config);
+    Path alertDir = dir.resolve("p1-idle-alerts-" + backend);
     DetectionJob.sinkAlerts(streams, DetectionJob.fileSink(alertDir.toString()));
     env.execute("file-p1-idle");
     List<String> jobAlerts = readParts(alertDir);
@@ -113,10 +119,13 @@ class DetectionJobITCase {
     assertEquals(new HashSet<>(expected), new HashSet<>(jobAlerts), "same alerts");
   }
 
-  /** The job over the trace file: hashmap state, checkpoints every second, default watermarks. */
+  /** The job over the trace file: checkpoints every second, default watermarks. */
   private static DetectionJob.Streams fileJob(
-      StreamExecutionEnvironment env, int parallelism, DetectorConfig config) {
-    env.configure(DetectionJob.configuration(JobOptions.StateBackend.hashmap, Map.of()));
+      StreamExecutionEnvironment env,
+      JobOptions.StateBackend backend,
+      int parallelism,
+      DetectorConfig config) {
+    env.configure(DetectionJob.configuration(backend, Map.of()));
     env.setParallelism(parallelism);
     DetectionJob.enableCheckpointing(env, Duration.ofSeconds(1));
     return DetectionJob.detect(
@@ -137,7 +146,8 @@ class DetectionJobITCase {
       return p2;
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    DetectionJob.Streams streams = fileJob(env, 2, DetectorConfig.builder().config());
+    DetectionJob.Streams streams =
+        fileJob(env, JobOptions.StateBackend.hashmap, 2, DetectorConfig.builder().config());
     Path alertDir = dir.resolve("p2-alerts");
     Path deadDir = dir.resolve("p2-dead");
     DetectionJob.sinkAlerts(streams, DetectionJob.fileSink(alertDir.toString()));

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Exactly-once across a failure and across a savepoint: Kafka in, Kafka out, parallelism 1 (where
@@ -46,11 +48,18 @@ class KafkaRecoveryITCase {
     KAFKA.produce(INPUT, trace.lines);
   }
 
-  @Test
-  void taskFailsOnceMidStream_restoresFromCheckpoint_alertsExactlyOnceAsReplay() throws Exception {
-    JobOptions o = options("fail");
-    Path marker = dir.resolve("failed");
-    StreamExecutionEnvironment env = environment(null);
+  /**
+   * On RocksDB the account stage writes its cached profiles to the state only at checkpoints and
+   * evictions, so this also checks that a checkpoint holds them as they were at its barrier.
+   */
+  @ParameterizedTest
+  @EnumSource(JobOptions.StateBackend.class)
+  void taskFailsOnceMidStream_restoresFromCheckpoint_alertsExactlyOnceAsReplay(
+      JobOptions.StateBackend backend) throws Exception {
+    String name = "fail-" + backend;
+    JobOptions o = options(name);
+    Path marker = dir.resolve("failed-" + backend);
+    StreamExecutionEnvironment env = environment(backend, null);
     // A third of the way in: past the first checkpoints, well before the end.
     build(env, o, new TestHook(TestHook.Mode.FAIL_ONCE, trace.lines.size() / 3, marker));
     JobExecutionResult result = env.execute("kafka-fail-once");
@@ -64,15 +73,15 @@ class KafkaRecoveryITCase {
     assertTrue(
         reread < trace.lines.size(),
         "the restored attempt started from a checkpoint's offsets, not from the start");
-    assertAlertsAsReplay("fail-alerts", result);
-    assertEquals(SmallTrace.BAD_LINES.size(), KAFKA.readCommitted("fail-dead").size());
+    assertAlertsAsReplay(name + "-alerts", result);
+    assertEquals(SmallTrace.BAD_LINES.size(), KAFKA.readCommitted(name + "-dead").size());
   }
 
   @Test
   void stopWithSavepointMidStream_restartFromIt_alertsExactlyOnceAsReplay() throws Exception {
     JobOptions o = options("savepoint");
     Path marker = dir.resolve("slowed");
-    StreamExecutionEnvironment first = environment(null);
+    StreamExecutionEnvironment first = environment(JobOptions.StateBackend.hashmap, null);
     // Half-way: the trace's first alerts are committed by then.
     long stopAt = trace.lines.size() / 2;
     build(first, o, new TestHook(TestHook.Mode.SLOW_DOWN, stopAt, marker));
@@ -96,7 +105,7 @@ class KafkaRecoveryITCase {
     // committed the input's end offset, i.e. a checkpoint covering every record completed, then
     // stops with a savepoint again, which commits the last alerts.
     o.kafkaBounded = false;
-    StreamExecutionEnvironment second = environment(savepoint);
+    StreamExecutionEnvironment second = environment(JobOptions.StateBackend.hashmap, savepoint);
     build(second, o, new TestHook(TestHook.Mode.PASS, 0, null));
     JobClient restarted = second.executeAsync("kafka-after-savepoint");
     long end = KAFKA.endOffset(INPUT);
@@ -135,12 +144,11 @@ class KafkaRecoveryITCase {
     return o;
   }
 
-  private static StreamExecutionEnvironment environment(String savepoint) throws Exception {
+  private static StreamExecutionEnvironment environment(
+      JobOptions.StateBackend backend, String savepoint) throws Exception {
     // Restart at once rather than after the default 10 s.
     Configuration conf =
-        DetectionJob.configuration(
-            JobOptions.StateBackend.hashmap,
-            Map.of("restart-strategy.fixed-delay.delay", "100 ms"));
+        DetectionJob.configuration(backend, Map.of("restart-strategy.fixed-delay.delay", "100 ms"));
     DetectionJob.localCheckpointStorage(conf, Files.createTempDirectory(dir, "checkpoints-"));
     if (savepoint != null) {
       conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
