@@ -14,7 +14,6 @@ import io.distillwatch.flink.types.AccountProfileSerializer;
 import io.distillwatch.flink.types.MarkedExchange;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -352,14 +351,7 @@ class AccountDetectOperatorTest {
   }
 
   private static List<MarkedExchange> generatedInput() {
-    ScenarioSpec spec =
-        new ScenarioSpec(
-            Set.of("reasoning-150k", "agentic-3.4m", "hydra-28m"),
-            0.002,
-            42,
-            Instant.parse("2026-04-15T00:00:00Z").toEpochMilli(),
-            Instant.parse("2026-04-22T00:00:00Z").toEpochMilli(),
-            600);
+    ScenarioSpec spec = CheckpointSideEffectTest.WEEK;
     PromptStage prompts = new PromptStage(DetectorConfig.builder().config());
     List<MarkedExchange> input = new ArrayList<>();
     for (Exchange e : spec.generator()) {

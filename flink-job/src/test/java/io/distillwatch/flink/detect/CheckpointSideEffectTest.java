@@ -29,6 +29,16 @@ import org.junit.jupiter.api.Test;
  * change what they compute afterwards.
  */
 class CheckpointSideEffectTest {
+  /** A week of three campaigns at a small scale, also {@code AccountDetectOperatorTest}'s input. */
+  static final ScenarioSpec WEEK =
+      new ScenarioSpec(
+          Set.of("reasoning-150k", "agentic-3.4m", "hydra-28m"),
+          0.002,
+          42,
+          Instant.parse("2026-04-15T00:00:00Z").toEpochMilli(),
+          Instant.parse("2026-04-22T00:00:00Z").toEpochMilli(),
+          600);
+
   static List<String> run(int writeEvery) throws Exception {
     DetectorConfig config = DetectorConfig.builder().config();
     PromptStage prompts = new PromptStage(config);
@@ -38,14 +48,7 @@ class CheckpointSideEffectTest {
     Map<String, AccountProfile> profiles = new HashMap<>();
     Map<Long, LinkKeyState> keys = new HashMap<>();
     List<String> alerts = new ArrayList<>();
-    ScenarioSpec spec =
-        new ScenarioSpec(
-            Set.of("reasoning-150k", "agentic-3.4m", "hydra-28m"),
-            0.002,
-            42,
-            Instant.parse("2026-04-15T00:00:00Z").toEpochMilli(),
-            Instant.parse("2026-04-22T00:00:00Z").toEpochMilli(),
-            600);
+    ScenarioSpec spec = WEEK;
     DataOutputStream sink = new DataOutputStream(OutputStream.nullOutputStream());
     long n = 0;
     for (Exchange e : spec.generator()) {
