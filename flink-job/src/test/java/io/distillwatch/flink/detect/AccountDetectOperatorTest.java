@@ -13,6 +13,7 @@ import io.distillwatch.flink.source.ScenarioSpec;
 import io.distillwatch.flink.types.AccountProfileSerializer;
 import io.distillwatch.flink.types.MarkedExchange;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,7 @@ import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.OperatorSnapshotUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -283,6 +285,70 @@ class AccountDetectOperatorTest {
     Run rocks = run(input, rocksDb(), DEFAULT_CACHE, -1);
     assertSameMessages(heap.messages, rocks.messages);
     assertSameProfiles(heap.profiles, rocks.profiles);
+  }
+
+  /** Exchanges of {@link #generatedInput} in {@link #OLD_FUNCTION_CHECKPOINT}. */
+  private static final int OLD_FUNCTION_EXCHANGES = 3_000;
+
+  /**
+   * A checkpoint of the {@code KeyedProcessFunction} this operator replaced, written at {@code
+   * 9d5192f} (heap state, the first {@link #OLD_FUNCTION_EXCHANGES} of {@link #generatedInput} with
+   * the watermarks {@link #run} sends, {@code OperatorSnapshotUtil.writeStateHandle}): 94 profiles
+   * with their timers, and the account stage's operator state.
+   */
+  private static final String OLD_FUNCTION_CHECKPOINT = "state/account-stage-9d5192f.snapshot";
+
+  /**
+   * A job upgraded from the function keeps its profiles, their timers and the account stage: the
+   * operator restored from the function's checkpoint holds the profiles it would hold itself at
+   * that point, and goes on to the messages and final profiles of a run that never stopped, while
+   * its idle-expiry timers, all set by the function, fire through the rest of the week.
+   */
+  @Test
+  void restore_fromTheReplacedFunctionsCheckpoint_carriesOnAsAnUninterruptedRun() throws Exception {
+    List<MarkedExchange> input = generatedInput();
+    Run whole = run(input, new HashMapStateBackend(), 0, -1);
+    Run prefix = run(input.subList(0, OLD_FUNCTION_EXCHANGES), new HashMapStateBackend(), 0, -1);
+    OperatorSubtaskState old =
+        OperatorSnapshotUtil.readStateHandle(
+            Path.of(
+                    AccountDetectOperatorTest.class
+                        .getClassLoader()
+                        .getResource(OLD_FUNCTION_CHECKPOINT)
+                        .toURI())
+                .toString());
+
+    var h = harness(new HashMapStateBackend(), 0, old);
+    try {
+      assertEquals(94, h.numEventTimeTimers(), "the function's timers, one per profile");
+      assertSameProfiles(prefix.profiles, stored(h));
+      long latest = Long.MIN_VALUE;
+      long watermark = Long.MIN_VALUE;
+      for (int i = 0; i < input.size(); i++) {
+        MarkedExchange m = input.get(i);
+        long t = m.encoded().timestamp();
+        latest = Math.max(latest, t);
+        if (i % 500 == 0 && latest - LAG > watermark) {
+          watermark = latest - LAG;
+          if (i >= OLD_FUNCTION_EXCHANGES) {
+            h.processWatermark(new Watermark(watermark));
+          }
+        }
+        if (i == OLD_FUNCTION_EXCHANGES) {
+          h.processWatermark(new Watermark(watermark)); // watermarks are not in a checkpoint
+        }
+        if (i >= OLD_FUNCTION_EXCHANGES) {
+          h.processElement(m, t);
+        }
+      }
+      List<StageMessage> after = h.extractOutputValues();
+      h.snapshot(1, Long.MAX_VALUE);
+      assertSameMessages(
+          whole.messages.subList(prefix.messages.size(), whole.messages.size()), after);
+      assertSameProfiles(whole.profiles, stored(h));
+    } finally {
+      h.close();
+    }
   }
 
   private static final int DEFAULT_CACHE = 10_000;
