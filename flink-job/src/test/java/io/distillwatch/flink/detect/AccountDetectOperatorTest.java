@@ -116,8 +116,24 @@ class AccountDetectOperatorTest {
   private static void fiveAccounts(
       KeyedOneInputStreamOperatorTestHarness<String, MarkedExchange, StageMessage> h)
       throws Exception {
-    long t = T0;
-    for (int round = 0; round < 3; round++) {
+    fiveAccounts(h, T0, 3);
+  }
+
+  /** The same five accounts, later and busier: they reach more evaluation points. */
+  private static void fiveAccountsLater(
+      KeyedOneInputStreamOperatorTestHarness<String, MarkedExchange, StageMessage> h)
+      throws Exception {
+    fiveAccounts(h, T0 + Duration.ofMinutes(50).toMillis(), 20);
+  }
+
+  /** Accounts {@code acct-0} to {@code acct-4} in turn, {@code rounds} times, a second apart. */
+  private static void fiveAccounts(
+      KeyedOneInputStreamOperatorTestHarness<String, MarkedExchange, StageMessage> h,
+      long start,
+      int rounds)
+      throws Exception {
+    long t = start;
+    for (int round = 0; round < rounds; round++) {
       for (int a = 0; a < 5; a++) {
         t += 1_000;
         h.processElement(marked("acct-" + a, t), t);
@@ -174,19 +190,6 @@ class AccountDetectOperatorTest {
       fiveAccountsLater(h);
       assertTrue(!uninterrupted.isEmpty(), "the second part sends messages");
       assertSameMessages(uninterrupted, h.extractOutputValues());
-    }
-  }
-
-  /** The same five accounts, later and busier: they reach more evaluation points. */
-  private static void fiveAccountsLater(
-      KeyedOneInputStreamOperatorTestHarness<String, MarkedExchange, StageMessage> h)
-      throws Exception {
-    long t = T0 + Duration.ofMinutes(50).toMillis();
-    for (int round = 0; round < 20; round++) {
-      for (int a = 0; a < 5; a++) {
-        t += 1_000;
-        h.processElement(marked("acct-" + a, t), t);
-      }
     }
   }
 
@@ -318,37 +321,14 @@ class AccountDetectOperatorTest {
                         .toURI())
                 .toString());
 
-    var h = harness(new HashMapStateBackend(), 0, old);
-    try {
+    try (var h = harness(new HashMapStateBackend(), 0, old)) {
       assertEquals(94, h.numEventTimeTimers(), "the function's timers, one per profile");
       assertSameProfiles(prefix.profiles, stored(h));
-      long latest = Long.MIN_VALUE;
-      long watermark = Long.MIN_VALUE;
-      for (int i = 0; i < input.size(); i++) {
-        MarkedExchange m = input.get(i);
-        long t = m.encoded().timestamp();
-        latest = Math.max(latest, t);
-        if (i % 500 == 0 && latest - LAG > watermark) {
-          watermark = latest - LAG;
-          if (i >= OLD_FUNCTION_EXCHANGES) {
-            h.processWatermark(new Watermark(watermark));
-          }
-        }
-        if (i == OLD_FUNCTION_EXCHANGES) {
-          h.processWatermark(new Watermark(watermark)); // watermarks are not in a checkpoint
-        }
-        if (i >= OLD_FUNCTION_EXCHANGES) {
-          h.processElement(m, t);
-        }
-      }
-      List<StageMessage> after = h.extractOutputValues();
-      h.snapshot(1, Long.MAX_VALUE);
-      assertSameMessages(
-          whole.messages.subList(prefix.messages.size(), whole.messages.size()), after);
-      assertSameProfiles(whole.profiles, stored(h));
-    } finally {
-      h.close();
     }
+    Run upgraded = run(input, new HashMapStateBackend(), 0, OLD_FUNCTION_EXCHANGES, old);
+    assertSameMessages(
+        whole.messages.subList(prefix.messages.size(), whole.messages.size()), upgraded.messages);
+    assertSameProfiles(whole.profiles, upgraded.profiles);
   }
 
   private static final int DEFAULT_CACHE = 10_000;
@@ -382,8 +362,24 @@ class AccountDetectOperatorTest {
    */
   private static Run run(List<MarkedExchange> input, StateBackend backend, int cache, int restoreAt)
       throws Exception {
+    return run(input, backend, cache, restoreAt, null);
+  }
+
+  /**
+   * {@link #run(List, StateBackend, int, int)}, but with {@code restoreFrom} not null the first
+   * {@code restoreAt} exchanges were run elsewhere, into that checkpoint: their watermarks are only
+   * followed, and the run starts at exchange {@code restoreAt} in a harness restored from it. The
+   * messages are then those of the exchanges from {@code restoreAt} on.
+   */
+  private static Run run(
+      List<MarkedExchange> input,
+      StateBackend backend,
+      int cache,
+      int restoreAt,
+      OperatorSubtaskState restoreFrom)
+      throws Exception {
     List<StageMessage> messages = new ArrayList<>();
-    var h = harness(backend, cache);
+    var h = restoreFrom == null ? harness(backend, cache) : null;
     try {
       long checkpoint = 0;
       long latest = Long.MIN_VALUE;
@@ -394,25 +390,34 @@ class AccountDetectOperatorTest {
         latest = Math.max(latest, t);
         if (i % 500 == 0 && latest - LAG > watermark) {
           watermark = latest - LAG;
-          h.processWatermark(new Watermark(watermark));
+          if (h != null) {
+            h.processWatermark(new Watermark(watermark));
+          }
         }
-        if (i % 2_000 == 0) {
+        if (i % 2_000 == 0 && h != null) {
           h.snapshot(++checkpoint, t);
         }
         if (i == restoreAt) {
-          OperatorSubtaskState snapshot = h.snapshot(++checkpoint, t);
-          messages.addAll(h.extractOutputValues());
-          h.close();
+          OperatorSubtaskState snapshot = restoreFrom;
+          if (h != null) {
+            snapshot = h.snapshot(++checkpoint, t);
+            messages.addAll(h.extractOutputValues());
+            h.close();
+          }
           h = harness(backend, cache, snapshot);
-          h.processWatermark(new Watermark(watermark));
+          h.processWatermark(new Watermark(watermark)); // watermarks are not in a checkpoint
         }
-        h.processElement(m, t);
+        if (h != null) {
+          h.processElement(m, t);
+        }
       }
       messages.addAll(h.extractOutputValues());
       h.snapshot(++checkpoint, Long.MAX_VALUE);
       return new Run(messages, stored(h));
     } finally {
-      h.close();
+      if (h != null) {
+        h.close();
+      }
     }
   }
 
