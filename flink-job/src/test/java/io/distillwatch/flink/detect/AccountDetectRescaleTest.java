@@ -316,6 +316,100 @@ class AccountDetectRescaleTest {
     }
   }
 
+  /**
+   * Timers move with their keys, and clear what the new owner holds: eleven accounts seen once
+   * each, checkpointed at {@code from} subtasks and restored at {@code to}. On each new subtask one
+   * account it now owns comes back once ten minutes later (on RocksDB that profile is then only in
+   * the cache, dirty: its restored timer must read it there and move on), one comes back at half an
+   * hour, the rest stay idle. A watermark past ten minutes plus the idle time clears the idle and
+   * the ten-minute accounts on the subtasks that own them, from the state and from the cache (a
+   * snapshot's flush would otherwise write the dirty one back), and keeps the half-hour ones.
+   */
+  @ParameterizedTest(name = "{0}: {1} -> {2}")
+  @CsvSource({
+    "HEAP, 2, 1",
+    "HEAP, 2, 3",
+    "ROCKSDB_WRITE_BACK, 2, 1",
+    "ROCKSDB_WRITE_BACK, 2, 3",
+    "ROCKSDB_WRITE_BACK, 1, 2"
+  })
+  void rescale_idleAccount_clearedByItsTimerOnTheSubtaskThatOwnsItNow(
+      Backend backend, int from, int to) throws Exception {
+    List<String> accounts = new ArrayList<>();
+    for (int i = 0; i < 11; i++) {
+      accounts.add("idle-" + i);
+    }
+    OperatorSubtaskState[] snapshots = new OperatorSubtaskState[from];
+    List<Subtask> old = open(backend, from);
+    try {
+      List<MarkedExchange> once = new ArrayList<>();
+      for (int i = 0; i < accounts.size(); i++) {
+        once.add(marked(accounts.get(i), T0 + i * 1_000L));
+      }
+      feed(old, once, Long.MIN_VALUE);
+      for (int i = 0; i < from; i++) {
+        snapshots[i] = old.get(i).h.snapshot(1, T0 + 20_000);
+      }
+    } finally {
+      closeAll(old);
+    }
+
+    long back = T0 + Duration.ofMinutes(10).toMillis();
+    long kept = T0 + Duration.ofMinutes(30).toMillis();
+    List<Subtask> rescaled =
+        open(backend, to, AbstractStreamOperatorTestHarness.repackageState(snapshots), from);
+    try {
+      Map<Integer, String> comesBack = new HashMap<>();
+      Map<Integer, String> staysLive = new HashMap<>();
+      for (String a : accounts) {
+        int owner = owner(a, to);
+        if (comesBack.putIfAbsent(owner, a) != null) {
+          staysLive.putIfAbsent(owner, a);
+        }
+      }
+      assertEquals(to, comesBack.size(), "every new subtask owns a returning account");
+      assertEquals(to, staysLive.size(), "every new subtask owns a kept account");
+      Map<Integer, Map<String, ByteBuffer>> restored = new HashMap<>();
+      for (int i = 0; i < to; i++) {
+        Subtask s = rescaled.get(i);
+        restored.put(i, stored(s.h));
+        assertEquals(restored.get(i).size(), s.h.numEventTimeTimers(), "timers on " + i);
+        assertEquals(Math.round(11.0 / to), s.live(), "liveAccounts of subtask " + i);
+        s.h.processWatermark(new Watermark(T0 + 20_000 - LAG));
+      }
+      for (int i = 0; i < to; i++) {
+        Subtask s = rescaled.get(i);
+        String a = comesBack.get(i);
+        s.h.processElement(marked(a, back), back);
+        s.h.processElement(marked(staysLive.get(i), kept), kept);
+        if (backend.cache > 0) {
+          assertEquals(
+              restored.get(i).get(a), stored(s.h).get(a), a + "'s new profile only in the cache");
+        }
+      }
+
+      long watermark = back + IDLE;
+      for (int i = 0; i < to; i++) {
+        Subtask s = rescaled.get(i);
+        s.h.processWatermark(new Watermark(watermark));
+        assertEquals(Set.of(staysLive.get(i)), stored(s.h).keySet(), "held on " + i);
+        assertEquals(1, s.h.numEventTimeTimers(), "the kept account's timer on " + i);
+        s.h.snapshot(2, watermark);
+        assertEquals(
+            Set.of(staysLive.get(i)),
+            stored(s.h).keySet(),
+            comesBack.get(i) + " cleared from the cache too, else the flush writes it back");
+      }
+    } finally {
+      closeAll(rescaled);
+    }
+  }
+
+  private static MarkedExchange marked(String account, long t) {
+    return MarkedExchange.of(
+        Exchange.builder(t, account).paymentFingerprint("card-" + account).build(), false);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // the harness
 
