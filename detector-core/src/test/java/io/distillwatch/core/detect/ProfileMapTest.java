@@ -17,6 +17,9 @@ import org.junit.jupiter.api.Test;
 class ProfileMapTest {
   private static final int SEEDS = 300;
 
+  /** A UUID with a short prefix fits this; one char more does not (see {@link #mixedId}). */
+  private static final int LONG_ID = 40;
+
   private static AccountProfile profile(String id, long lastSeen) {
     AccountProfile p = new AccountProfile(id);
     p.lastSeen = lastSeen;
@@ -145,6 +148,94 @@ class ProfileMapTest {
     }
     for (AccountProfile p : all) {
       assertSame(p, map.get(new String(p.accountId), p.accountHash));
+    }
+  }
+
+  /**
+   * Ids of many shapes, compared by value whatever their length or chars: short, {@link #LONG_ID}
+   * chars and one more, with one-byte chars above ASCII, with a char above U+00FF whose low byte is
+   * an ASCII letter's, with U+0000, and UUIDs. Ids that differ only in their last char, or in a
+   * char's high byte, must stay distinct (a map that compared a packed or truncated form would
+   * merge them).
+   */
+  private static String mixedId(int k) {
+    String base = Integer.toString(k, 36);
+    switch (k % 7) {
+      case 0:
+        return base;
+      case 1: // exactly the inline limit
+        return pad(base, LONG_ID, 'x');
+      case 2: // one past it: compared as strings
+        return pad(base, LONG_ID + 1, 'x');
+      case 3: // one-byte chars above ASCII
+        return base + "\u00e9\u00ff";
+      case 4: // a char above U+00FF whose low byte is that of 'x'
+        return base + "\u0178";
+      case 5:
+        return base + "\u0000";
+      default:
+        return "uuid-" + new java.util.UUID(k, k * 31L);
+    }
+  }
+
+  private static String pad(String s, int length, char c) {
+    StringBuilder b = new StringBuilder(s);
+    while (b.length() < length) {
+      b.append(c);
+    }
+    return b.toString();
+  }
+
+  @Test
+  void randomOperations_idsOfEveryShape_matchLinkedHashMap() {
+    for (long seed = 0; seed < SEEDS / 3; seed++) {
+      SplittableRandom r = new SplittableRandom(seed);
+      int keys = 1 + r.nextInt(2_000);
+      ProfileMap map = new ProfileMap(1 + r.nextInt(64));
+      Model model = new Model();
+      long clock = 0;
+      for (int op = 0; op < 5_000; op++) {
+        String id = new String(mixedId(r.nextInt(keys)));
+        String where = "seed " + seed + " op " + op + " id " + id;
+        if (r.nextBoolean()) {
+          assertSame(model.map.get(id), map.get(id, AccountProfile.hash(id)), where);
+        } else {
+          AccountProfile p = profile(id, clock++);
+          assertSame(model.map.put(id, p), map.put(p), where);
+        }
+        if (r.nextInt(50) == 0 && !model.map.isEmpty()) {
+          Iterator<AccountProfile> eldest = model.map.values().iterator();
+          assertSame(eldest.next(), map.eldest(), where);
+          eldest.remove();
+          map.removeEldest();
+        }
+        assertEquals(model.map.size(), map.size(), where);
+      }
+      assertOrder(model, map, "seed " + seed + " end");
+    }
+  }
+
+  @Test
+  void get_sameHashDifferentId_isAnotherAccount() {
+    // Ids that pack alike in all but one place, and ids the table compares as strings.
+    String[][] pairs = {
+      {"acct-1", "acct-2"},
+      {"acct-1", "acct-1\u0000"},
+      {"x\u0178", "xx"},
+      {"\u0178\u0000", "x\u0001"}, // equal if a wide char were packed as its value
+      {pad("a", 40, 'b'), pad("a", 39, 'b') + "c"},
+      {pad("a", 41, 'b'), pad("a", 40, 'b') + "c"},
+      {"caf\u00e9", "caf\u0065"},
+      {"", "\u0000"},
+    };
+    for (String[] pair : pairs) {
+      ProfileMap map = new ProfileMap();
+      AccountProfile p = profile(pair[0], 1);
+      map.put(p);
+      // A lookup by another id with the first id's hash (a 64-bit collision) finds nothing ...
+      assertNull(map.get(pair[1], p.accountHash), pair[1]);
+      // ... and the same id as another string object finds the profile.
+      assertSame(p, map.get(new String(pair[0]), p.accountHash), pair[0]);
     }
   }
 }
