@@ -120,16 +120,32 @@ final class LiveCount {
     }
   }
 
-  /** Multiplies every bucket by {@code factor} (rounded): an estimate for a changed share. */
+  /**
+   * Multiplies the count by {@code factor}: an estimate for a changed share. The total becomes
+   * {@code round(total * factor)} and each bucket within one of its exact share.
+   *
+   * <p>Implementation notes. The buckets are rounded cumulatively, oldest first (each gets the
+   * rounded running product minus what the buckets before it got), not one by one: rounding each
+   * bucket alone lost or made up to half an account per bucket, and a count spread thinly (one
+   * account in most buckets, as at a small subtask's share) came out a third too high after scaling
+   * by 1/2, which rounds 0.5 up, and empty after scaling by 1/3.
+   */
   void scale(double factor) {
     if (!(factor >= 0) || Double.isInfinite(factor)) {
       throw new IllegalArgumentException("scale factor must be finite and >= 0, was " + factor);
     }
     total = 0;
-    for (int i = 0; i < RING; i++) {
-      counts[i] = Math.round(counts[i] * factor);
-      total += counts[i];
+    double exact = 0;
+    long given = 0;
+    for (int k = 0; k < RING; k++) {
+      // Oldest first: from the slot after the head's, which holds the oldest bucket in the ring.
+      int i = head == Long.MIN_VALUE ? k : slot(head + 1 + k);
+      exact += counts[i] * factor;
+      long upTo = Math.round(exact);
+      counts[i] = upTo - given;
+      given = upTo;
     }
+    total = given;
   }
 
   private static int slot(long bucket) {

@@ -147,6 +147,36 @@ class LiveCountTest {
     assertEquals(2 * 49, count.total());
   }
 
+  /**
+   * A count spread one account to a bucket, as a subtask's share of a small population is, scales
+   * to its share of the total (rounded once), not bucket by bucket: by 1/2 each bucket alone would
+   * round 0.5 up and keep every account, by 1/3 each would round to 0 and lose them all. The
+   * buckets then leave on time, each within one of its exact share.
+   */
+  @Test
+  void scale_countSpreadOneToABucket_keepsItsShareOfTheTotal() {
+    double[] factors = {0.5, 1.0 / 3, 2.0 / 3, 1.5, 0.0, 1.0};
+    for (int n = 1; n <= 256; n += 17) {
+      for (double f : factors) {
+        LiveCount count = new LiveCount(IDLE);
+        long t0 = 1_776_000_000_000L;
+        for (int i = 0; i < n; i++) {
+          long ts = t0 + i * WIDTH;
+          count.advance(ts);
+          count.touch(Long.MIN_VALUE, ts);
+        }
+        count.scale(f);
+        String where = n + " accounts scaled by " + f;
+        assertEquals(Math.round(n * f), count.total(), where);
+        // After the first k buckets have left, what is left is the rest's share, within one.
+        int k = n / 2;
+        count.advance(t0 + IDLE + (k - 1) * WIDTH);
+        double rest = (n - k) * f;
+        assertTrue(Math.abs(count.total() - rest) <= 1.0, where + ": " + count.total());
+      }
+    }
+  }
+
   @Test
   void corruptForm_isRefusedSayingWhat() throws IOException {
     LiveCount count = new LiveCount(IDLE);
