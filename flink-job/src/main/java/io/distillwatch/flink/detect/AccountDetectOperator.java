@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -60,8 +61,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * <p>The account stage of a subtask is checkpointed as union list state (it is small: sketches of
  * the population), one entry per subtask: subtask index, parallelism, live accounts, the stage's
  * bytes. On restore a subtask takes the entry of its own index, or the first one after a rescale;
- * the profile count after a rescale is the old total over the new parallelism, and the stage's
- * live-account count is scaled from the old share of accounts to the new one.
+ * after a rescale the profile count (the {@code liveAccounts} gauge) is counted from the restored
+ * keys, and the stage's live-account count is scaled from the old share of accounts to the new one.
  *
  * <p>Implementation notes. Why an operator and not a {@code KeyedProcessFunction}: writing an
  * evicted or dirty profile back means writing another account's state, and a function cannot change
@@ -82,6 +83,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 public final class AccountDetectOperator<P, M> extends AbstractStreamOperator<M>
     implements OneInputStreamOperator<MarkedExchange, M>, Triggerable<String, VoidNamespace> {
   private static final long serialVersionUID = 1L;
+
+  /** Name of the keyed profile state, as the replaced function's checkpoints have it. */
+  static final String PROFILE_STATE = "profile";
 
   private final Stages<P, M, ?> stages;
   private final int profileCacheSize;
@@ -150,7 +154,12 @@ public final class AccountDetectOperator<P, M> extends AbstractStreamOperator<M>
         in.skipBytesToRead(16);
         stage = stages.restoreAccountStage(in);
         if (!sameLayout) {
-          live = Math.round((double) totalLive / parallelism);
+          // Rescaled: this subtask now holds other accounts than any old subtask did. The profiles
+          // restored here are counted (one pass over this subtask's keys, once per rescale); an
+          // estimate of the old total over the new parallelism, which this was until stop 18, is
+          // off by the key groups' imbalance, and since the count is only ever moved up and down
+          // from there, it stayed off, and went below 0 once the accounts expired.
+          live = restoredProfiles();
         }
       }
     }
@@ -163,11 +172,20 @@ public final class AccountDetectOperator<P, M> extends AbstractStreamOperator<M>
     stage.shards(parallelism, writerParallelism, live);
   }
 
+  /** Accounts with a profile in this subtask's restored keyed state. */
+  private long restoredProfiles() {
+    try (Stream<Object> keys =
+        getKeyedStateBackend().getKeys(PROFILE_STATE, VoidNamespace.INSTANCE)) {
+      return keys.count();
+    }
+  }
+
   @Override
   public void open() throws Exception {
     super.open();
     profiles =
-        getRuntimeContext().getState(new ValueStateDescriptor<>("profile", stages.profileType()));
+        getRuntimeContext()
+            .getState(new ValueStateDescriptor<>(PROFILE_STATE, stages.profileType()));
     timers = getInternalTimerService("user-timers", VoidNamespaceSerializer.INSTANCE, this);
     collector = new TimestampedCollector<>(output);
     messages = new ArrayList<>();
