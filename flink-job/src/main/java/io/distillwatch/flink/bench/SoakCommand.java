@@ -187,16 +187,17 @@ public final class SoakCommand implements Callable<Integer> {
               .getCheckpointStatsSnapshot()
               .getHistory()
               .getLatestCompletedCheckpoint();
+      var graph = mini.getExecutionGraph(job).get();
       String checkpoint =
           cp == null
               ? "no checkpoint yet"
               : String.format(
                   Locale.ROOT,
-                  "checkpoint #%d %d ms %.1f MiB",
+                  "checkpoint #%d %d ms %.1f MiB (account stage sync %s ms)",
                   cp.getCheckpointId(),
                   cp.getEndToEndDuration(),
-                  cp.getStateSize() / 1048576.0);
-      var graph = mini.getExecutionGraph(job).get();
+                  cp.getStateSize() / 1048576.0,
+                  accountStageSyncMillis(graph, cp));
       Map<String, String> counts = new LinkedHashMap<>();
       for (var a : graph.getAccumulatorResultsStringified()) {
         counts.put(a.getName(), a.getValue());
@@ -225,6 +226,26 @@ public final class SoakCommand implements Callable<Integer> {
     mini.cancelJob(job).get();
     mini.requestJobResult(job).get();
     return samples;
+  }
+
+  /**
+   * The longest synchronous part of the checkpoint among the account stage's subtasks: on RocksDB
+   * it includes writing back the profiles the stage caches, the pause that the job's input sees at
+   * the barrier. "?" if the stage is not found.
+   */
+  static String accountStageSyncMillis(
+      org.apache.flink.runtime.executiongraph.AccessExecutionGraph graph,
+      CompletedCheckpointStats cp) {
+    for (var v : graph.getAllVertices().values()) {
+      if (v.getName().contains("accounts")) {
+        var stats = cp.getTaskStateStats(v.getJobVertexId());
+        if (stats != null) {
+          return Long.toString(
+              stats.getSummaryStats().getSyncCheckpointDurationStats().getMaximum());
+        }
+      }
+    }
+    return "?";
   }
 
   /** Heap in use right after each heap pool's last collection: the live set, without garbage. */
