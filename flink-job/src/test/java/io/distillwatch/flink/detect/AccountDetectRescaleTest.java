@@ -52,10 +52,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The account stage restored at another parallelism (scale in and out), on the heap backend and on
- * RocksDB with the write-back profile cache: the profiles, their idle-expiry timers and the
- * live-account estimate move to the subtasks that now own their keys, with Flink's own
- * repartitioning of the snapshots ({@link AbstractStreamOperatorTestHarness#repackageState}, {@link
- * AbstractStreamOperatorTestHarness#repartitionOperatorState}).
+ * RocksDB with the write-back profile cache: the profiles and their idle-expiry timers move to the
+ * subtasks that now own their keys, which count them for their live-account gauges, with Flink's
+ * own repartitioning of the snapshots ({@link AbstractStreamOperatorTestHarness#repackageState},
+ * {@link AbstractStreamOperatorTestHarness#repartitionOperatorState}).
  *
  * <p>The input is built so that an account's profile and messages depend on its own exchanges
  * alone, not on the stage-wide population statistics a subtask keeps (which a rescale must
@@ -202,9 +202,9 @@ class AccountDetectRescaleTest {
    * A run at {@code from} subtasks, checkpointed after the first phase and restored at {@code to}
    * subtasks for the second: the restored subtasks hold between them exactly the uninterrupted
    * run's profiles, each on the subtask that owns its key group, with one timer each; their
-   * live-account estimates are the old subtasks' total over {@code to}; they send each account the
-   * uninterrupted run's messages; the idle accounts' timers, restored with their keys, clear them
-   * (state and cache) on their new subtasks; and they end with the uninterrupted run's profiles.
+   * live-account gauges count the profiles each holds; they send each account the uninterrupted
+   * run's messages; the idle accounts' timers, restored with their keys, clear them (state and
+   * cache) on their new subtasks; and they end with the uninterrupted run's profiles.
    */
   @ParameterizedTest(name = "{0}: {1} -> {2}")
   @CsvSource({
