@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Per-event cost of the window and statistics primitives (goal: window update <= 20 ns).
+ * Per-event cost of the window and statistics primitives (goal: window update <= 20 ns), and the
+ * cost of a calibrator's quantile table.
  *
  * <p>Inputs are pre-generated (2^16 timestamps, mostly in order with about 5% up to two hours late,
  * and values) and read through a mask index, so the measured time is the primitive's, not the
@@ -54,6 +55,12 @@ public class WindowBenchmark {
   private KllDoublesSketch dataSketchesKll;
   private RateAnomalyDetector detector;
 
+  // A calibrator's refresh: 35 quantiles of a sketch that has seen 300,000 values.
+  private final double[] tableRanks = new double[35];
+  private final double[] table = new double[35];
+  private QuantileSketch tableSketch;
+  private KllDoublesSketch tableKll;
+
   @Setup
   public void setUp() {
     SplittableRandom rnd = new SplittableRandom(2024);
@@ -71,6 +78,18 @@ public class WindowBenchmark {
     sketch = new QuantileSketch(200, 1);
     dataSketchesKll = KllDoublesSketch.newHeapInstance(200);
     detector = RateAnomalyDetector.builder().build();
+    for (int i = 0; i < 33; i++) {
+      tableRanks[i] = Math.min(0.999, Math.max(0.001, i / 32.0));
+    }
+    tableRanks[33] = 0.5;
+    tableRanks[34] = 0.9;
+    tableSketch = new QuantileSketch(200, 1);
+    tableKll = KllDoublesSketch.newHeapInstance(200);
+    for (int i = 0; i < 300_000; i++) {
+      double v = Math.exp(rnd.nextGaussian());
+      tableSketch.update(v);
+      tableKll.update(v);
+    }
   }
 
   private long nextTimestamp() {
@@ -118,5 +137,26 @@ public class WindowBenchmark {
   public double rateAnomalyScore() {
     int i = index;
     return detector.score(nextTimestamp(), values[i & MASK]);
+  }
+
+  /**
+   * A calibrator's refresh: 35 quantiles from one sorted view, after one update (a calibrator
+   * refreshes after updates, so no sorted view is left from the last refresh).
+   */
+  @Benchmark
+  public double[] quantileTable() {
+    tableSketch.update(values[index++ & MASK]);
+    tableSketch.quantiles(tableRanks, table);
+    return table;
+  }
+
+  /**
+   * DataSketches' KLL at the same k: one update, then the same 35 quantiles (the update drops the
+   * sorted view it caches between reads).
+   */
+  @Benchmark
+  public double[] dataSketchesKllQuantileTable() {
+    tableKll.update(values[index++ & MASK]);
+    return tableKll.getQuantiles(tableRanks);
   }
 }
