@@ -111,24 +111,7 @@ public class GatewayBenchmark {
       if (offset == 0) {
         return ExchangeJson.toJson(e);
       }
-      return ExchangeJson.toJson(
-          new Exchange(
-              e.timestamp() + offset,
-              e.accountId(),
-              e.orgId(),
-              e.ip(),
-              e.asn(),
-              e.userAgent(),
-              e.paymentFingerprint(),
-              e.model(),
-              e.inputTokens(),
-              e.outputTokens(),
-              e.templateHash(),
-              e.promptHash(),
-              e.category(),
-              e.reasoningRequested(),
-              e.toolCalls(),
-              e.status()));
+      return ExchangeJson.toJson(DetectorBenchmark.shifted(e, offset));
     }
   }
 

@@ -81,22 +81,24 @@ class AccountDetectOperatorTest {
 
   /**
    * Each account's profile as the keyed state holds it (the cache not consulted), serialized with
-   * the state's serializer, by account.
+   * the state's serializer, by account; each account is held once. {@code AccountDetectRescaleTest}
+   * reads its subtasks with it too.
    */
-  private static Map<String, ByteBuffer> stored(
+  static Map<String, ByteBuffer> stored(
       KeyedOneInputStreamOperatorTestHarness<String, MarkedExchange, StageMessage> h)
       throws Exception {
     KeyedStateBackend<String> backend =
         ((AbstractStreamOperator<?>) h.getOperator()).getKeyedStateBackend();
     List<String> accounts;
-    try (Stream<String> keys = backend.getKeys("profile", VoidNamespace.INSTANCE)) {
+    try (Stream<String> keys =
+        backend.getKeys(AccountDetectOperator.PROFILE_STATE, VoidNamespace.INSTANCE)) {
       accounts = keys.toList();
     }
     ValueState<AccountProfile> state =
         backend.getPartitionedState(
             VoidNamespace.INSTANCE,
             VoidNamespaceSerializer.INSTANCE,
-            new ValueStateDescriptor<>("profile", STAGES.profileType()));
+            new ValueStateDescriptor<>(AccountDetectOperator.PROFILE_STATE, STAGES.profileType()));
     String current = backend.getCurrentKey();
     AccountProfileSerializer serializer = new AccountProfileSerializer();
     Map<String, ByteBuffer> out = new TreeMap<>();
@@ -104,7 +106,7 @@ class AccountDetectOperatorTest {
       backend.setCurrentKey(account);
       DataOutputSerializer bytes = new DataOutputSerializer(1024);
       serializer.serialize(state.value(), bytes);
-      out.put(account, ByteBuffer.wrap(bytes.getCopyOfBuffer()));
+      assertTrue(out.put(account, ByteBuffer.wrap(bytes.getCopyOfBuffer())) == null, account);
     }
     if (current != null) {
       backend.setCurrentKey(current);

@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distillwatch.core.detect.AccountProfile;
 import io.distillwatch.core.io.Exchange;
 import io.distillwatch.core.link.StageMessage;
 import io.distillwatch.flink.DetectorSettings;
-import io.distillwatch.flink.types.AccountProfileSerializer;
 import io.distillwatch.flink.types.MarkedExchange;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -22,11 +20,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.stream.Stream;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.jobgraph.OperatorID;
@@ -37,13 +31,9 @@ import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
 import org.apache.flink.runtime.operators.testutils.MockInputSplitProvider;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
-import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.StateBackend;
-import org.apache.flink.runtime.state.VoidNamespace;
-import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -185,11 +175,12 @@ class AccountDetectRescaleTest {
         long watermark = feed(one, BEFORE, Long.MIN_VALUE);
         Map<String, List<StageMessage>> before = byAccount(one);
         s.h.snapshot(1, PHASE_2); // as the rescaled runs do; changes nothing on the heap
-        Map<String, ByteBuffer> atRescale = stored(s.h);
+        Map<String, ByteBuffer> atRescale = AccountDetectOperatorTest.stored(s.h);
         feed(one, AFTER, watermark);
         Map<String, List<StageMessage>> after = byAccount(one);
         s.h.snapshot(2, Long.MAX_VALUE);
-        uninterrupted = new Uninterrupted(before, atRescale, after, stored(s.h));
+        uninterrupted =
+            new Uninterrupted(before, atRescale, after, AccountDetectOperatorTest.stored(s.h));
       }
     }
     return uninterrupted;
@@ -245,7 +236,7 @@ class AccountDetectRescaleTest {
       assertSamePerAccount(whole.before, byAccount(old), "before the rescale");
       Map<String, ByteBuffer> heldBeforeSnapshot = new TreeMap<>();
       for (Subtask s : old) {
-        heldBeforeSnapshot.putAll(stored(s.h));
+        heldBeforeSnapshot.putAll(AccountDetectOperatorTest.stored(s.h));
         oldLive += s.live();
       }
       if (backend.cache > 0) {
@@ -279,7 +270,7 @@ class AccountDetectRescaleTest {
       int profiles = 0;
       for (int i = 0; i < to; i++) {
         Subtask s = rescaled.get(i);
-        Map<String, ByteBuffer> held = stored(s.h);
+        Map<String, ByteBuffer> held = AccountDetectOperatorTest.stored(s.h);
         for (String a : held.keySet()) {
           assertEquals(i, owner(a, to), a + " restored on subtask " + i);
         }
@@ -304,9 +295,12 @@ class AccountDetectRescaleTest {
       for (int i = 0; i < to; i++) {
         Subtask s = rescaled.get(i);
         s.h.snapshot(2, Long.MAX_VALUE);
-        atEnd.putAll(stored(s.h));
+        atEnd.putAll(AccountDetectOperatorTest.stored(s.h));
         timers += s.h.numEventTimeTimers();
-        assertEquals(stored(s.h).size(), s.live(), "liveAccounts of subtask " + i + " at the end");
+        assertEquals(
+            AccountDetectOperatorTest.stored(s.h).size(),
+            s.live(),
+            "liveAccounts of subtask " + i + " at the end");
       }
       for (String a : idleAtEnd) {
         assertFalse(atEnd.containsKey(a), a + " idle since the rescale, still held");
@@ -374,7 +368,7 @@ class AccountDetectRescaleTest {
       Map<Integer, Map<String, ByteBuffer>> restored = new HashMap<>();
       for (int i = 0; i < to; i++) {
         Subtask s = rescaled.get(i);
-        restored.put(i, stored(s.h));
+        restored.put(i, AccountDetectOperatorTest.stored(s.h));
         assertEquals(restored.get(i).size(), s.h.numEventTimeTimers(), "timers on " + i);
         assertEquals(restored.get(i).size(), s.live(), "liveAccounts of subtask " + i);
         s.h.processWatermark(new Watermark(T0 + 20_000 - LAG));
@@ -386,7 +380,9 @@ class AccountDetectRescaleTest {
         s.h.processElement(marked(staysLive.get(i), kept), kept);
         if (backend.cache > 0) {
           assertEquals(
-              restored.get(i).get(a), stored(s.h).get(a), a + "'s new profile only in the cache");
+              restored.get(i).get(a),
+              AccountDetectOperatorTest.stored(s.h).get(a),
+              a + "'s new profile only in the cache");
         }
       }
 
@@ -394,13 +390,16 @@ class AccountDetectRescaleTest {
       for (int i = 0; i < to; i++) {
         Subtask s = rescaled.get(i);
         s.h.processWatermark(new Watermark(watermark));
-        assertEquals(Set.of(staysLive.get(i)), stored(s.h).keySet(), "held on " + i);
+        assertEquals(
+            Set.of(staysLive.get(i)),
+            AccountDetectOperatorTest.stored(s.h).keySet(),
+            "held on " + i);
         assertEquals(1, s.h.numEventTimeTimers(), "the kept account's timer on " + i);
         assertEquals(1, s.live(), "liveAccounts of subtask " + i + " after the expiry");
         s.h.snapshot(2, watermark);
         assertEquals(
             Set.of(staysLive.get(i)),
-            stored(s.h).keySet(),
+            AccountDetectOperatorTest.stored(s.h).keySet(),
             comesBack.get(i) + " cleared from the cache too, else the flush writes it back");
       }
     } finally {
@@ -608,39 +607,6 @@ class AccountDetectRescaleTest {
         m.alert(),
         m.profileStart(),
         m.signals());
-  }
-
-  /**
-   * Each account's profile as the keyed state holds it (the cache not consulted), serialized with
-   * the state's serializer, by account.
-   */
-  private static Map<String, ByteBuffer> stored(
-      KeyedOneInputStreamOperatorTestHarness<String, MarkedExchange, StageMessage> h)
-      throws Exception {
-    KeyedStateBackend<String> backend =
-        ((AbstractStreamOperator<?>) h.getOperator()).getKeyedStateBackend();
-    List<String> accounts;
-    try (Stream<String> keys = backend.getKeys("profile", VoidNamespace.INSTANCE)) {
-      accounts = keys.toList();
-    }
-    ValueState<AccountProfile> state =
-        backend.getPartitionedState(
-            VoidNamespace.INSTANCE,
-            VoidNamespaceSerializer.INSTANCE,
-            new ValueStateDescriptor<>("profile", STAGES.profileType()));
-    String current = backend.getCurrentKey();
-    AccountProfileSerializer serializer = new AccountProfileSerializer();
-    Map<String, ByteBuffer> out = new TreeMap<>();
-    for (String account : accounts) {
-      backend.setCurrentKey(account);
-      DataOutputSerializer bytes = new DataOutputSerializer(1024);
-      serializer.serialize(state.value(), bytes);
-      assertTrue(out.put(account, ByteBuffer.wrap(bytes.getCopyOfBuffer())) == null, account);
-    }
-    if (current != null) {
-      backend.setCurrentKey(current);
-    }
-    return out;
   }
 
   /** The same accounts with the same bytes; a failure names the account. */
