@@ -36,6 +36,12 @@ public final class AccountProfile {
   /** Hash of {@link #accountId} (never 0): the account's identity in link and cluster stages. */
   final long accountHash;
 
+  /**
+   * A second hash of {@link #accountId}, independent of {@link #accountHash} ({@link #check}): with
+   * it, the profile map tells accounts apart without reading their id strings.
+   */
+  final long accountCheck;
+
   /** Payment instrument last sent to the link stage (it needs each one once). */
   long linkedPayment;
 
@@ -160,6 +166,7 @@ public final class AccountProfile {
       Ewma pivot) {
     this.accountId = accountId;
     this.accountHash = nonZero(Hash64.hash(accountId));
+    this.accountCheck = check(accountId);
     this.hourly = hourly;
     this.daily = daily;
     this.templates = templates;
@@ -408,6 +415,17 @@ public final class AccountProfile {
   static long hash(String s) {
     return s == null || s.isEmpty() ? 0 : nonZero(Hash64.hash(s));
   }
+
+  /**
+   * The account check of an id: {@link Hash64#hash(CharSequence, long)} with its own seed; 0 for
+   * null.
+   */
+  static long check(String accountId) {
+    return accountId == null ? 0 : Hash64.hash(accountId, CHECK_SEED);
+  }
+
+  /** The check's seed, the fractional bits of sqrt(2) (any constant unlike the first hash's). */
+  private static final long CHECK_SEED = 0x6A09E667F3BCC908L;
 
   static long nonZero(long h) {
     return h == 0 ? 1 : h;

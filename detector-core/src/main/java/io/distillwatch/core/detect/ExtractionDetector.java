@@ -120,7 +120,7 @@ public final class ExtractionDetector {
     // Every key the exchange uses is hashed once, here, for all stages.
     KeyHashes keys = accounts.hash(e);
     boolean novel = prompts.novel(keys.prompt);
-    AccountProfile p = profiles.get(e.accountId(), keys.account);
+    AccountProfile p = profiles.get(keys.account, keys.accountCheck);
     messages.clear();
     AccountProfile q = accounts.observeHashed(p, e, novel, messages);
     if (q != p) {
@@ -178,7 +178,8 @@ public final class ExtractionDetector {
    */
   public AccountExplanation explain(String accountId) {
     // counts as activity for idle eviction
-    AccountProfile p = profiles.get(accountId, AccountProfile.hash(accountId));
+    AccountProfile p =
+        profiles.get(AccountProfile.hash(accountId), AccountProfile.check(accountId));
     if (p == null) {
       return null;
     }

@@ -17,6 +17,11 @@ final class KeyHashes {
   /** The account id's hash; only {@link #computeAccount} sets it. */
   long account;
 
+  /**
+   * The account id's check ({@code AccountProfile.check}); only {@link #computeAccount} sets it.
+   */
+  long accountCheck;
+
   long org;
   long payment;
   long template;
@@ -45,12 +50,13 @@ final class KeyHashes {
   }
 
   /**
-   * The account id's hash ({@code AccountProfile.hash}, equal to the profile's {@code
-   * accountHash}), for a caller that looks the profile up by it: the detector hashes every key of
-   * an exchange in one place, once.
+   * The account id's hash and check ({@code AccountProfile.hash} and {@code check}, equal to the
+   * profile's {@code accountHash} and {@code accountCheck}), for a caller that looks the profile up
+   * by it: the detector hashes every key of an exchange in one place, once.
    */
   void computeAccount(Exchange e) {
     account = AccountProfile.hash(e.accountId());
+    accountCheck = AccountProfile.check(e.accountId());
   }
 
   /** Sum of the key lengths {@link #computeAccountAndEveryExchange} read; see there. */

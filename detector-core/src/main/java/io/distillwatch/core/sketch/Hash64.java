@@ -93,8 +93,18 @@ public final class Hash64 {
    * bytes. Does not allocate.
    */
   public static long hash(CharSequence s) {
+    return hash(s, SEED);
+  }
+
+  /**
+   * {@link #hash(CharSequence)} with another seed: for a second hash of a key that is independent
+   * of its first for every practical purpose (a check that tells apart two keys whose first hashes
+   * collide). MurmurHash64A has seed-independent collisions that can be searched for, so this is no
+   * defence against keys an adversary chooses. Does not allocate.
+   */
+  public static long hash(CharSequence s, long seed) {
     int n = s.length();
-    long h = SEED ^ ((2L * n) * M);
+    long h = seed ^ ((2L * n) * M);
     int end = n & ~3;
     for (int i = 0; i < end; i += 4) {
       long k =

@@ -47,7 +47,7 @@ class ProfileMapTest {
         int kind = r.nextInt(100);
         String where = "seed " + seed + " op " + op;
         if (kind < 45) {
-          assertSame(model.map.get(id), map.get(id, AccountProfile.hash(id)), where);
+          assertSame(model.map.get(id), get(map, id), where);
         } else if (kind < 85) {
           AccountProfile p = profile(id, clock++);
           assertSame(model.map.put(id, p), map.put(p), where);
@@ -121,9 +121,9 @@ class ProfileMapTest {
   void get_absentOrEmptyKey_returnsNull() {
     ProfileMap map = new ProfileMap();
     map.put(profile("a", 1));
-    assertNull(map.get("b", AccountProfile.hash("b")));
-    assertNull(map.get("", AccountProfile.hash("")));
-    assertNull(map.get(null, AccountProfile.hash(null)));
+    assertNull(get(map, "b"));
+    assertNull(get(map, ""));
+    assertNull(get(map, null));
   }
 
   @Test
@@ -147,7 +147,7 @@ class ProfileMapTest {
       assertSame(all.get(i++), p);
     }
     for (AccountProfile p : all) {
-      assertSame(p, map.get(new String(p.accountId), p.accountHash));
+      assertSame(p, get(map, new String(p.accountId)));
     }
   }
 
@@ -198,7 +198,7 @@ class ProfileMapTest {
         String id = new String(mixedId(r.nextInt(keys)));
         String where = "seed " + seed + " op " + op + " id " + id;
         if (r.nextBoolean()) {
-          assertSame(model.map.get(id), map.get(id, AccountProfile.hash(id)), where);
+          assertSame(model.map.get(id), get(map, id), where);
         } else {
           AccountProfile p = profile(id, clock++);
           assertSame(model.map.put(id, p), map.put(p), where);
@@ -232,10 +232,17 @@ class ProfileMapTest {
       ProfileMap map = new ProfileMap();
       AccountProfile p = profile(pair[0], 1);
       map.put(p);
-      // A lookup by another id with the first id's hash (a 64-bit collision) finds nothing ...
-      assertNull(map.get(pair[1], p.accountHash), pair[1]);
+      // A lookup by another id with the first id's hash (a 64-bit collision) finds nothing, nor
+      // does one with the first id's check ...
+      assertNull(map.get(p.accountHash, AccountProfile.check(pair[1])), pair[1]);
+      assertNull(map.get(AccountProfile.hash(pair[1]), p.accountCheck), pair[1]);
       // ... and the same id as another string object finds the profile.
-      assertSame(p, map.get(new String(pair[0]), p.accountHash), pair[0]);
+      assertSame(p, map.get(p.accountHash, AccountProfile.check(new String(pair[0]))), pair[0]);
     }
+  }
+
+  /** The detector's lookup: by the id's hash and check, as {@code KeyHashes} computes them. */
+  private static AccountProfile get(ProfileMap map, String id) {
+    return map.get(AccountProfile.hash(id), AccountProfile.check(id));
   }
 }

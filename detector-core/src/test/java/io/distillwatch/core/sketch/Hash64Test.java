@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
+import org.apache.commons.math3.distribution.ChiSquaredDistribution;
 import org.junit.jupiter.api.Test;
 
 class Hash64Test {
@@ -86,6 +87,36 @@ class Hash64Test {
             0.5, byteFlips[in][out] / (double) trials, 0.07, "byte bit " + in + "->" + out);
       }
     }
+  }
+
+  @Test
+  void seededHash_isIndependentOfTheDefault() {
+    // The profile map tells accounts apart by two hashes of the id: a second seed must give bits
+    // unrelated to the first hash's. Joint low nibbles of both hashes over ids of the shapes a
+    // platform assigns (sequential, and random), against uniform: chi-square with 255 degrees of
+    // freedom, at a one in a million level.
+    double critical = new ChiSquaredDistribution(255).inverseCumulativeProbability(1 - 1e-6);
+    SplittableRandom random = new SplittableRandom(5);
+    for (int family = 0; family < 2; family++) {
+      long[] cells = new long[256];
+      int n = 1 << 18;
+      for (int i = 0; i < n; i++) {
+        String id = family == 0 ? "acct-" + i : Long.toString(random.nextLong(), 36);
+        long first = Hash64.hash(id);
+        long second = Hash64.hash(id, 0x6A09E667F3BCC908L);
+        assertNotEquals(first, second, id);
+        cells[(int) ((first & 15) << 4 | (second & 15))]++;
+      }
+      double expected = n / 256.0;
+      double chi2 = 0;
+      for (long c : cells) {
+        chi2 += (c - expected) * (c - expected) / expected;
+      }
+      assertTrue(chi2 < critical, "family " + family + ": chi2 " + chi2 + " >= " + critical);
+    }
+    // The default seed's hash is the seeded function's, with the same inputs and bytes.
+    assertEquals(Hash64.hash("acct-1", 7L), Hash64.hash(new StringBuilder("acct-1"), 7L));
+    assertNotEquals(Hash64.hash("acct-1", 7L), Hash64.hash("acct-1", 8L));
   }
 
   @Test
