@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * next profile form (a field added) migrates it; corrupt bytes never restore.
  *
  * <p>Regenerate (only when the form version changes, as a new file beside the old one): {@code mvn
- * -o -pl flink-job -am verify -Dtest=ProfileStateFixtureTest
+ * -o -pl flink-job -am test -Dtest=ProfileStateFixtureTest -Dsurefire.failIfNoSpecifiedTests=false
  * -Ddistillwatch.writeFixtures=$PWD/flink-job/src/test/resources}.
  */
 class ProfileStateFixtureTest {
