@@ -68,6 +68,13 @@ final class Actor {
   /** The account's templates (from its group's pool); null for free-form prompts. */
   long[] templates;
 
+  /**
+   * The templates that replace {@link #templates} once the account adopts the new model (at {@link
+   * #adoptNewModelAt}); null to keep them. An IDE release that ships the new model with a new
+   * system prompt: its first users share that prompt while it is still rare.
+   */
+  long[] templatesOnNewModel;
+
   /** Probability that a non-camouflage exchange uses one of {@link #templates}. */
   double templateUse = 1;
 
@@ -126,7 +133,9 @@ final class Actor {
     } else if (!camo && templates != null && r.nextDouble() < templateUse) {
       // Skewed towards the account's first templates: favourites get most use.
       double u = r.nextDouble();
-      template = templates[(int) (templates.length * u * u)];
+      long[] ts =
+          templatesOnNewModel != null && t >= adoptNewModelAt ? templatesOnNewModel : templates;
+      template = ts[(int) (ts.length * u * u)];
       prompt = r.nextLong();
     } else {
       prompt = r.nextLong();

@@ -759,10 +759,15 @@ final class Population {
     return g;
   }
 
-  /** Developers whose IDE agent sends the same system-prompt template, in working hours. */
+  /**
+   * Developers whose IDE agent sends the same system-prompt template, in working hours. The IDE's
+   * release for the new model ships new system prompts, which each developer moves to on adopting
+   * the model: for a few hours after the release they are rare, and their first users share them.
+   */
   private Group ideTemplate(int n) {
     Group g = benignGroup(ScenarioPresets.IDE_TEMPLATE, true, n);
     long[] systemPrompts = pool(Ids.hash(cfg.seed(), 0x1DE), 2);
+    long[] releasePrompts = pool(Ids.hash(cfg.seed(), 0x1DE2), 2);
     g.factory =
         (a, r) -> {
           a.timing =
@@ -785,6 +790,7 @@ final class Population {
                   Range.of(1500, 5000).drawLog(r),
                   Range.of(300, 900).drawLog(r));
           a.templates = systemPrompts;
+          a.templatesOnNewModel = releasePrompts;
           a.templateUse = 0.9;
           a.payment = Ids.hex16(r.nextLong());
           a.ips = home(r);

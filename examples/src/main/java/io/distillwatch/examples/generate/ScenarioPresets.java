@@ -53,7 +53,8 @@ import java.util.Set;
  *       benchmark items every 3-12 days, reasoning 90%, labs of 4 share IPs, card, often an
  *       org</td></tr>
  *   <tr><td>ide-template</td><td>15% (20)</td><td>one IDE system-prompt template, coding/agentic
- *       with tools, working hours, new model adopted fast (5-day mean)</td></tr>
+ *       with tools, working hours, new model adopted fast (5-day mean), and with it the IDE
+ *       release's new system prompts, which its first users share while they are rare</td></tr>
  *   <tr><td>shared-nat</td><td>2% (40)</td><td>casual users, 85% of traffic from one NAT per
  *       40-200 users</td></tr>
  * </table>

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * ({@link Summary}) and each test checks one property of it; determinism uses a short period.
  */
 class TraceGeneratorTest {
-  private static final long DAY = 86_400_000L;
+  private static final long HOUR = 3_600_000L;
+  private static final long DAY = 24 * HOUR;
   private static final long RELEASE = TraceGenerator.DEFAULT_MODEL_RELEASE.toEpochMilli();
 
   /** The per-account daily limit hydra accounts must stay under (a conservative API limit). */
@@ -172,8 +173,31 @@ class TraceGeneratorTest {
   void ideTemplate_oneTemplateSharedByMostDevelopers() {
     Labels.Benign ide = benign(ScenarioPresets.IDE_TEMPLATE);
     assertTrue(ide.hardNegative());
-    int top = run.ideTemplateAccounts.values().stream().mapToInt(Set::size).max().orElse(0);
+    int top = run.ideTemplateUsers.values().stream().mapToInt(Map::size).max().orElse(0);
     assertTrue(top >= 0.8 * ide.accounts().size(), top + " of " + ide.accounts().size());
+  }
+
+  /**
+   * The IDE's release for the new model ships new system prompts: nobody uses them before the
+   * release, most developers move to them, and they spread over days, so that for their first hours
+   * few accounts share them (rare in the population, as the detector must handle).
+   */
+  @Test
+  void ideTemplate_releasePromptsSpreadOverDaysAfterTheModelRelease() {
+    int developers = benign(ScenarioPresets.IDE_TEMPLATE).accounts().size();
+    int released = 0;
+    for (Map<String, Long> users : run.ideTemplateUsers.values()) {
+      long first = users.values().stream().mapToLong(Long::longValue).min().orElseThrow();
+      if (users.size() < developers / 2 || first < RELEASE) {
+        continue;
+      }
+      released++;
+      long firstHours = users.values().stream().filter(t -> t < first + 6 * HOUR).count();
+      assertTrue(
+          firstHours < users.size() / 4,
+          firstHours + " of the prompt's " + users.size() + " users in its first six hours");
+    }
+    assertEquals(2, released, "shared prompts first used after the release");
   }
 
   @Test
@@ -266,7 +290,10 @@ class TraceGeneratorTest {
     final Set<String> enterpriseOrgs = new HashSet<>();
     final Set<String> enterpriseCards = new HashSet<>();
     final Map<String, Map<Long, Set<String>>> ciNights = new HashMap<>();
-    final Map<String, Set<String>> ideTemplateAccounts = new HashMap<>();
+
+    /** IDE developers' templates: each one's users, with their first use. */
+    final Map<String, Map<String, Long>> ideTemplateUsers = new HashMap<>();
+
     final Map<String, Set<String>> researchPrompts = new HashMap<>();
     final long start;
     Labels labels;
@@ -312,7 +339,9 @@ class TraceGeneratorTest {
                 .computeIfAbsent(Math.floorDiv(t, DAY), k -> new HashSet<>())
                 .add(e.promptHash());
         case ScenarioPresets.IDE_TEMPLATE ->
-            ideTemplateAccounts.computeIfAbsent(e.templateHash(), k -> new HashSet<>()).add(a);
+            ideTemplateUsers
+                .computeIfAbsent(e.templateHash(), k -> new HashMap<>())
+                .merge(a, t, Math::min);
         case ScenarioPresets.RESEARCHER_BENCHMARK ->
             researchPrompts.computeIfAbsent(a, k -> new HashSet<>()).add(e.promptHash());
         default -> {}

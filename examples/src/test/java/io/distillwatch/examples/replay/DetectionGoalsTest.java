@@ -3,9 +3,13 @@ package io.distillwatch.examples.replay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.distillwatch.core.detect.AccountExplanation;
 import io.distillwatch.core.detect.ExtractionDetector;
+import io.distillwatch.examples.generate.Labels;
+import io.distillwatch.examples.generate.ScenarioPresets;
 import io.distillwatch.examples.generate.TraceGenerator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,18 +27,25 @@ import org.junit.jupiter.params.provider.ValueSource;
  * pins the two signal fixes they needed.
  */
 class DetectionGoalsTest {
-  private static final Map<Long, Evaluation.Report> REPORTS = new ConcurrentHashMap<>();
+  private static final Map<Long, Run> RUNS = new ConcurrentHashMap<>();
 
-  private static Evaluation.Report report(long seed) {
-    return REPORTS.computeIfAbsent(
+  /** A replayed default trace: the evaluation, and the detector as the trace left it. */
+  private record Run(Evaluation.Report report, ExtractionDetector detector, Labels labels) {}
+
+  private static Run run(long seed) {
+    return RUNS.computeIfAbsent(
         seed,
         s -> {
           TraceGenerator trace = TraceGenerator.builder().seed(s).build();
           Evaluation evaluation = new Evaluation(trace.labels(), 120);
-          new Replay(ExtractionDetector.builder().build(), a -> {}, r -> {}, evaluation, null)
-              .run(trace);
-          return evaluation.report();
+          ExtractionDetector detector = ExtractionDetector.builder().build();
+          new Replay(detector, a -> {}, r -> {}, evaluation, null).run(trace);
+          return new Run(evaluation.report(), detector, trace.labels());
         });
+  }
+
+  private static Evaluation.Report report(long seed) {
+    return run(seed).report();
   }
 
   @ParameterizedTest
@@ -90,6 +101,33 @@ class DetectionGoalsTest {
     for (Map.Entry<String, Long> h : hard.entrySet()) {
       assertEquals(0L, h.getValue(), h.getKey() + " flagged: " + hard);
     }
+  }
+
+  /**
+   * IDE developers share their IDE's system prompts, and when the IDE's release for the new model
+   * ships new ones, its first users share those while they are still rare. None may be linked to
+   * another account: a link made while a template was rare stays when it turns common (clusters
+   * never split), and an alerted cluster flags every account that links to it later.
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {42, 7})
+  void ideDevelopers_noneLinked_acrossTheirIdesRelease(long seed) {
+    Run run = run(seed);
+    List<String> developers =
+        run.labels().benign().stream()
+            .filter(b -> b.archetype().equals(ScenarioPresets.IDE_TEMPLATE))
+            .findFirst()
+            .orElseThrow()
+            .accounts();
+    int live = 0;
+    for (String id : developers) {
+      AccountExplanation x = run.detector().explain(id);
+      if (x != null) {
+        live++;
+        assertEquals(1, x.clusterSize(), id + " linked, seed " + seed);
+      }
+    }
+    assertTrue(live >= developers.size() / 2, live + " of " + developers.size() + " still live");
   }
 
   private static Evaluation.CampaignResult campaign(Evaluation.Report report, String name) {
