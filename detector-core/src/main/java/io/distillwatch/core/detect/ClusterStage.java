@@ -177,11 +177,23 @@ public final class ClusterStage {
         boolean alertedB = cb != null && cb.alerted();
         // The side that was not yet in an alerted cluster is what joins one now.
         int[] joining = null;
+        int alertedMembers = 0;
         if (alertedA != alertedB) {
           joining = members(alertedA ? b : a, alertedA ? cb : ca);
+          alertedMembers = (alertedA ? ca : cb).size();
         }
         if (linker.join(a, b, m.kind(), m.indicatorValue())) {
           Cluster c = linker.clusterOf(a);
+          if (joining != null && joining.length > alertedMembers) {
+            // An alert stands for the group that earned it. Fresh accounts joining a flagged
+            // operator are what the standing is for; a group larger than the flagged one is not
+            // that: it is more likely the flagged group reaching into an established crowd through
+            // one weak link (a pair alerted on a template still rare early in the stream, then
+            // joined to dozens of ordinary users of it). Such a merger is judged afresh, here and
+            // at every later evaluation, on its members' evidence and its size.
+            c.withdrawAlert();
+            joining = null;
+          }
           evaluateCluster(c, ts, out);
           if (joining != null && c.alerted()) {
             for (int j : joining) {

@@ -75,6 +75,16 @@ public final class Cluster {
     return alertBand > 0;
   }
 
+  /**
+   * Takes back the cluster's standing as alerted, so that it is alerted again only if it earns it
+   * as it is now; {@link #alertedAt} keeps the time of its first alert. Members flagged meanwhile
+   * stay flagged: this only stops the standing from reaching accounts that join later.
+   */
+  public void withdrawAlert() {
+    alertBand = 0;
+    alertedSize = 0;
+  }
+
   /** Shared indicator values by kind, insertion ordered; read-only view. */
   public Map<LinkKey, List<String>> indicators() {
     return java.util.Collections.unmodifiableMap(indicators);

@@ -136,6 +136,102 @@ class ClusterStageTest {
             .noneMatch(a -> a instanceof AccountAlert));
   }
 
+  /** An edge through one template-set band, as the link stage sends it. */
+  private List<Alert> bandEdge(String id, String other) {
+    List<Alert> out = new ArrayList<>();
+    stage.process(linkAt(StageMessage.Type.EDGE, LinkKey.TEMPLATE_SET, id, other, clock++), out);
+    return out;
+  }
+
+  /**
+   * The population, then five accounts of moderate evidence {@code ln} sharing a card (alerted as a
+   * cluster), then {@code crowd} ordinary accounts already joined to each other by one band.
+   */
+  private List<Alert> alertedFiveAndACrowd(double ln, int crowd) {
+    for (int i = 0; i < BENIGN; i++) {
+      evidence("benign-" + i, 0.7, 0);
+    }
+    List<Alert> alerts = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      alerts.addAll(evidence("op-" + i, ln, 0));
+    }
+    for (int i = 1; i < 5; i++) {
+      alerts.addAll(edge("op-" + i, "op-0"));
+    }
+    for (int i = 0; i < crowd; i++) {
+      alerts.addAll(evidence("crowd-" + i, 0.7, 0));
+    }
+    for (int i = 1; i < crowd; i++) {
+      alerts.addAll(bandEdge("crowd-" + i, "crowd-0"));
+    }
+    return alerts;
+  }
+
+  private static List<String> flaggedAccounts(List<Alert> alerts) {
+    return alerts.stream()
+        .filter(a -> a instanceof AccountAlert)
+        .map(a -> ((AccountAlert) a).accountId())
+        .toList();
+  }
+
+  @Test
+  void alertedGroupReachingALargerOrdinaryCrowd_doesNotFlagTheCrowd() {
+    List<Alert> before = alertedFiveAndACrowd(4, 21);
+    assertTrue(
+        before.stream().anyMatch(a -> a instanceof ClusterAlert), "the five are alerted first");
+    assertTrue(flaggedAccounts(before).stream().noneMatch(id -> id.startsWith("crowd-")));
+    long opFlagged = stage.flaggedAt("op-3");
+    assertTrue(opFlagged != Long.MIN_VALUE && opFlagged >= 0, "op-3 flagged with its cluster");
+
+    // One weak link (a template still rare early in a stream) joins the crowd to the five.
+    List<Alert> merged = bandEdge("crowd-0", "op-0");
+    // Every later evaluation of a crowd member, and a fresh account linking to the merger.
+    for (int i = 0; i < 21; i++) {
+      merged.addAll(evidence("crowd-" + i, 0.7, 0));
+    }
+    merged.addAll(bandEdge("fresh", "crowd-5"));
+    // Mean evidence (5 x 4 + 21 x 0.7) / 26 = 1.3 nats: the merger does not earn an alert itself.
+    assertTrue(merged.isEmpty(), merged.toString());
+    assertEquals(Long.MIN_VALUE, stage.flaggedAt("crowd-7"));
+    assertEquals(opFlagged, stage.flaggedAt("op-3"), "the five stay flagged");
+  }
+
+  @Test
+  void smallerGroupJoiningAnAlertedCluster_isFlaggedWithIt() {
+    alertedFiveAndACrowd(4, 0);
+    List<Alert> out = evidence("pair-0", 0.7, 0);
+    out.addAll(evidence("pair-1", 0.7, 0));
+    out.addAll(bandEdge("pair-1", "pair-0"));
+    assertTrue(out.isEmpty(), "an ordinary pair alone is not alerted: " + out);
+    List<Alert> joined = bandEdge("pair-0", "op-2");
+    // Named by the merged cluster's alert (its band rose) or by linked alerts: either way flagged.
+    for (String id : List.of("pair-0", "pair-1")) {
+      assertTrue(stage.flaggedAt(id) != Long.MIN_VALUE, id + " not flagged: " + joined);
+      assertTrue(joined.toString().contains(id), id + " not named: " + joined);
+    }
+  }
+
+  @Test
+  void largerGroupThatEarnsTheAlertAsMerged_isFlaggedByTheClusterAlert() {
+    // Five strongly suspicious accounts, then six more of them already linked by a band.
+    List<Alert> before = alertedFiveAndACrowd(25, 0);
+    assertTrue(before.stream().anyMatch(a -> a instanceof ClusterAlert));
+    for (int i = 0; i < 6; i++) {
+      evidence("second-" + i, 25, 0);
+    }
+    for (int i = 1; i < 6; i++) {
+      bandEdge("second-" + i, "second-0");
+    }
+    List<Alert> merged = bandEdge("second-0", "op-0");
+    List<ClusterAlert> clusters =
+        merged.stream().filter(a -> a instanceof ClusterAlert).map(a -> (ClusterAlert) a).toList();
+    assertEquals(1, clusters.size(), merged.toString());
+    assertEquals(11, clusters.get(0).accounts().size());
+    for (int i = 0; i < 6; i++) {
+      assertTrue(stage.flaggedAt("second-" + i) != Long.MIN_VALUE, "second-" + i);
+    }
+  }
+
   @Test
   void candidateBelowThePopulationsBar_isNotAlerted_andAboveItOnlyOncePerBand() {
     for (int i = 0; i < BENIGN; i++) {
