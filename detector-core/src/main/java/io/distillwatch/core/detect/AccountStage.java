@@ -473,7 +473,7 @@ public final class AccountStage {
     }
     if (n >= Signal.INFRASTRUCTURE_SPREAD.minExchanges() && !p.ips.isEmpty()) {
       double ips = Math.min(n, p.ips.estimate());
-      set(Signal.INFRASTRUCTURE_SPREAD, ips / n * Math.log1p(p.asns.estimate()));
+      set(Signal.INFRASTRUCTURE_SPREAD, ips / n * Math.log1p(Math.max(1.0, p.asns.estimate())));
     }
     if (n >= Signal.MODEL_PIVOT.minExchanges() && p.earlyModelHash != 0) {
       set(Signal.MODEL_PIVOT, p.pivot.mean());

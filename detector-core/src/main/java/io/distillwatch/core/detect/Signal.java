@@ -73,7 +73,13 @@ public enum Signal {
   ROUND_THE_CLOCK("round_the_clock", 24, false, 0.05, true),
   /**
    * Distinct IPs per exchange times {@code log(1 + distinct ASNs)}. Why: proxy networks rotate
-   * addresses across many networks; a person or a NAT uses few.
+   * addresses across many networks; a person or a NAT uses few. Networks count as at least one:
+   * where a gateway reports no ASNs, the product would otherwise be 0 for every account, a constant
+   * that tells a proxy fleet from a person no better than nothing, yet was scored as a measurement
+   * and skewed the behaviour group's learned moments until researchers running a benchmark read as
+   * extraction (seeds 42, 7, 3 and 11 at scale 0.01 with ASNs and user agents removed: 3, 3, 4 and
+   * 20 of 20 flagged before, none after; hydra first alerted at +0.5 h to +3.4 h, as with ASNs).
+   * Inactive for an account whose exchanges carry no IP.
    */
   INFRASTRUCTURE_SPREAD("infrastructure_spread", 8, false, 0.1, false),
   /**

@@ -119,6 +119,44 @@ class HardNegativeSignalsTest {
     }
   }
 
+  /**
+   * Where a gateway reports no ASNs, infrastructure spread (distinct IPs per exchange times the log
+   * of distinct networks) is read from the addresses alone, networks counted as one: a proxy
+   * rotation still stands out from one address, instead of both reading 0.
+   */
+  @Test
+  void infrastructureSpread_withoutAsns_isReadFromTheAddressesAlone() {
+    String spread = Signal.INFRASTRUCTURE_SPREAD.wireName();
+    for (long seed = 1; seed <= 3; seed++) {
+      SplittableRandom r = new SplittableRandom(seed);
+      List<Exchange> stream = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        long t = START + i * MINUTE;
+        stream.add(withoutAsn(t, "rotating", "198.51.100." + i, r));
+        stream.add(withoutAsn(t + 1, "one-address", "198.51.100.200", r));
+        stream.add(
+            TemplateSetLinkingTest.exchange(t + 2, "with-asn", "203.0.113." + i, "u-" + i, r));
+      }
+      ExtractionDetector detector = replay(stream);
+      double rotating = signal(detector, "rotating", spread);
+      double oneAddress = signal(detector, "one-address", spread);
+      assertTrue(rotating > 0.5, "seed " + seed + ": " + rotating);
+      assertTrue(oneAddress < 0.1, "seed " + seed + ": " + oneAddress);
+      assertTrue(signal(detector, "with-asn", spread) > 0.5, "seed " + seed);
+    }
+  }
+
+  private static Exchange withoutAsn(long t, String account, String ip, SplittableRandom r) {
+    return Exchange.builder(t, account)
+        .ip(ip)
+        .inputTokens(500 + r.nextInt(2000))
+        .outputTokens(100 + r.nextInt(600))
+        .templateHash("t-" + r.nextInt(1000))
+        .promptHash("p-" + r.nextLong())
+        .status(200)
+        .build();
+  }
+
   private static ExtractionDetector replay(List<Exchange> stream) {
     ExtractionDetector detector = ExtractionDetector.builder().build();
     for (Exchange e : stream) {
