@@ -113,6 +113,9 @@ public final class ReplayCommand implements Callable<Integer> {
       if (evaluation != null) {
         out.print(evaluation.report().table());
       }
+      for (String w : summary.fieldWarnings()) {
+        out.println(w);
+      }
       out.printf(
           Locale.ROOT,
           "replayed in %.1f s (%.0f exchanges/s); account alerts %d, cluster alerts %d, live"

@@ -9,7 +9,9 @@ import io.distillwatch.core.io.ParseResult;
 import io.distillwatch.core.io.Rejection;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -30,6 +32,8 @@ public final class Replay {
   /**
    * Counts of one replay; {@code records = accepted + rejected} always.
    *
+   * @param withoutPromptHash accepted exchanges without a {@code prompt_hash}
+   * @param withoutTemplateHash accepted exchanges without a {@code template_hash}
    * @param seconds wall-clock time of the replay
    */
   public record Summary(
@@ -39,7 +43,39 @@ public final class Replay {
       long alerts,
       long accountAlerts,
       long clusterAlerts,
+      long withoutPromptHash,
+      long withoutTemplateHash,
       double seconds) {
+
+    /**
+     * A plain sentence for each optional field that most accepted exchanges lacked and without
+     * which whole signals are blind; empty when none did. Both fields are optional in the input
+     * contract, so their absence is no rejection, but a trace without them is judged on a fraction
+     * of the evidence, and a reader should not have to infer that from a quiet alert file.
+     */
+    public List<String> fieldWarnings() {
+      List<String> w = new ArrayList<>(2);
+      if (2 * withoutPromptHash > accepted) {
+        w.add(
+            String.format(
+                Locale.ROOT,
+                "note: %d of %d exchanges have no prompt_hash. The content signals count only"
+                    + " prompts new to the whole population, so without it no account can show"
+                    + " content evidence, and account alerts need it.",
+                withoutPromptHash,
+                accepted));
+      }
+      if (2 * withoutTemplateHash > accepted) {
+        w.add(
+            String.format(
+                Locale.ROOT,
+                "note: %d of %d exchanges have no template_hash. Template structure and"
+                    + " template-set links are off for them.",
+                withoutTemplateHash,
+                accepted));
+      }
+      return w;
+    }
 
     /** The closing line shared by {@code replay} and {@code run}. */
     public String line() {
@@ -74,6 +110,8 @@ public final class Replay {
   private long alertCount;
   private long accountAlerts;
   private long clusterAlerts;
+  private long withoutPromptHash;
+  private long withoutTemplateHash;
 
   /**
    * @param detector the detector to feed
@@ -129,6 +167,12 @@ public final class Replay {
 
   private void process(Exchange e) {
     observer.exchange(e);
+    if (e.promptHash() == null) {
+      withoutPromptHash++;
+    }
+    if (e.templateHash() == null) {
+      withoutTemplateHash++;
+    }
     List<Alert> out = detector.observe(e);
     for (int i = 0; i < out.size(); i++) {
       Alert a = out.get(i);
@@ -156,6 +200,8 @@ public final class Replay {
         alertCount,
         accountAlerts,
         clusterAlerts,
+        withoutPromptHash,
+        withoutTemplateHash,
         (System.nanoTime() - startNanos) / 1e9);
   }
 }

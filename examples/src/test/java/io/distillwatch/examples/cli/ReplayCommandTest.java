@@ -127,6 +127,37 @@ class ReplayCommandTest {
   }
 
   @Test
+  void replay_traceWithoutPromptHashes_saysContentSignalsAreBlind() throws IOException {
+    Path stripped = dir.resolve("no-prompts.jsonl");
+    try (var lines = Files.lines(trace)) {
+      Files.write(
+          stripped,
+          lines.map(l -> l.replaceAll(",\"prompt_hash\":\"[0-9a-f]+\"", "")).toList(),
+          StandardCharsets.UTF_8);
+    }
+    assertTrue(!Files.readString(stripped).contains("prompt_hash"));
+    int code =
+        run(
+            "replay",
+            "--input",
+            stripped.toString(),
+            "--alerts",
+            dir.resolve("a.jsonl").toString());
+    assertEquals(0, code, err.toString());
+    String printed = out.toString();
+    assertTrue(printed.contains("have no prompt_hash"), printed);
+    assertTrue(!printed.contains("have no template_hash"), printed);
+    String[] lines = printed.trim().split("\\R");
+    assertTrue(CLOSING.matcher(lines[lines.length - 1]).matches(), "closing line last: " + printed);
+
+    out.getBuffer().setLength(0);
+    assertEquals(
+        0,
+        run("replay", "--input", trace.toString(), "--alerts", dir.resolve("b.jsonl").toString()));
+    assertTrue(!out.toString().contains("note:"), out.toString());
+  }
+
+  @Test
   void replay_missingInput_failsWithOneSentence() {
     int code =
         run(

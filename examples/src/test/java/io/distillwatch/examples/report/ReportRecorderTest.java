@@ -61,7 +61,7 @@ class ReportRecorderTest {
         new AccountAlert(
             "account:a1:2", "a1", START + 2 * HOUR, 1 - 1e-7, 3, Map.of(), List.of("more")));
 
-    ReportData d = r.finish(new Replay.Summary(6, 6, 0, 2, 1, 1, 0.1), "test");
+    ReportData d = r.finish(new Replay.Summary(6, 6, 0, 2, 1, 1, 0, 0, 0.1), "test");
     assertEquals(List.of("camp", "benign", "unlabelled"), d.series);
     assertEquals(6, d.hourly[0].length, "grown to the stranger's hour");
     assertArrayEquals(new long[] {1, 2, 0, 0, 0, 0}, d.hourly[0]);
