@@ -6,6 +6,8 @@ import io.distillwatch.core.io.Exchange;
 import io.distillwatch.examples.generate.ScenarioPresets;
 import io.distillwatch.examples.generate.TraceGenerator;
 import io.distillwatch.examples.replay.Evaluation;
+import io.distillwatch.examples.replay.Replay;
+import io.distillwatch.flink.stage.ParseExchanges;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -116,6 +118,13 @@ public final class RunJobCommand implements Callable<Integer> {
           seconds,
           records / Math.max(1e-9, seconds),
           counter(result, "late"));
+    }
+    for (String w :
+        Replay.fieldWarnings(
+            records - counter(result, "rejected"),
+            counter(result, ParseExchanges.WITHOUT_PROMPT_HASH),
+            counter(result, ParseExchanges.WITHOUT_TEMPLATE_HASH))) {
+      out.println(w);
     }
     out.println(
         "records="

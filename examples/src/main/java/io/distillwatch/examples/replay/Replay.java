@@ -54,27 +54,7 @@ public final class Replay {
      * of the evidence, and a reader should not have to infer that from a quiet alert file.
      */
     public List<String> fieldWarnings() {
-      List<String> w = new ArrayList<>(2);
-      if (2 * withoutPromptHash > accepted) {
-        w.add(
-            String.format(
-                Locale.ROOT,
-                "note: %d of %d exchanges have no prompt_hash. The content signals count only"
-                    + " prompts new to the whole population, so without it no account can show"
-                    + " content evidence, and account alerts need it.",
-                withoutPromptHash,
-                accepted));
-      }
-      if (2 * withoutTemplateHash > accepted) {
-        w.add(
-            String.format(
-                Locale.ROOT,
-                "note: %d of %d exchanges have no template_hash. Template structure and"
-                    + " template-set links are off for them.",
-                withoutTemplateHash,
-                accepted));
-      }
-      return w;
+      return Replay.fieldWarnings(accepted, withoutPromptHash, withoutTemplateHash);
     }
 
     /** The closing line shared by {@code replay} and {@code run}. */
@@ -88,6 +68,35 @@ public final class Replay {
           + " alerts="
           + alerts;
     }
+  }
+
+  /**
+   * {@link Summary#fieldWarnings()} from the counts alone, for a run that counts them elsewhere
+   * (the Flink job's accumulators).
+   */
+  public static List<String> fieldWarnings(
+      long accepted, long withoutPromptHash, long withoutTemplateHash) {
+    List<String> w = new ArrayList<>(2);
+    if (2 * withoutPromptHash > accepted) {
+      w.add(
+          String.format(
+              Locale.ROOT,
+              "note: %d of %d exchanges have no prompt_hash. The content signals count only"
+                  + " prompts new to the whole population, so without it no account can show"
+                  + " content evidence, and account alerts need it.",
+              withoutPromptHash,
+              accepted));
+    }
+    if (2 * withoutTemplateHash > accepted) {
+      w.add(
+          String.format(
+              Locale.ROOT,
+              "note: %d of %d exchanges have no template_hash. Template structure and"
+                  + " template-set links are off for them.",
+              withoutTemplateHash,
+              accepted));
+    }
+    return w;
   }
 
   private static final Observer NO_OBSERVER =

@@ -19,8 +19,9 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>Nothing here logs a record: the raw line goes to the dead letters and nowhere else.
  *
- * <p>Metrics {@code exchangesIn} and {@code rejected}; accumulators {@code records} and {@code
- * rejected} for the closing line of a local run.
+ * <p>Metrics {@code exchangesIn}, {@code rejected}, and {@code withoutPromptHash} and {@code
+ * withoutTemplateHash} (accepted exchanges lacking those optional fields, without which whole
+ * signals are blind); accumulators of the same four for the summary of a local run.
  */
 public final class ParseExchanges extends ProcessFunction<ParseResult, Exchange> {
   private static final long serialVersionUID = 1L;
@@ -33,25 +34,50 @@ public final class ParseExchanges extends ProcessFunction<ParseResult, Exchange>
 
   private transient Counter exchangesIn;
   private transient Counter rejected;
+  private transient Counter withoutPrompt;
+  private transient Counter withoutTemplate;
   private transient LongCounter recordTotal;
   private transient LongCounter rejectedTotal;
+  private transient LongCounter withoutPromptTotal;
+  private transient LongCounter withoutTemplateTotal;
 
   @Override
   public void open(OpenContext openContext) {
     exchangesIn = getRuntimeContext().getMetricGroup().counter("exchangesIn");
     rejected = getRuntimeContext().getMetricGroup().counter("rejected");
+    withoutPrompt = getRuntimeContext().getMetricGroup().counter(WITHOUT_PROMPT_HASH);
+    withoutTemplate = getRuntimeContext().getMetricGroup().counter(WITHOUT_TEMPLATE_HASH);
     recordTotal = new LongCounter();
     rejectedTotal = new LongCounter();
+    withoutPromptTotal = new LongCounter();
+    withoutTemplateTotal = new LongCounter();
     getRuntimeContext().addAccumulator("records", recordTotal);
     getRuntimeContext().addAccumulator("rejected", rejectedTotal);
+    getRuntimeContext().addAccumulator(WITHOUT_PROMPT_HASH, withoutPromptTotal);
+    getRuntimeContext().addAccumulator(WITHOUT_TEMPLATE_HASH, withoutTemplateTotal);
   }
+
+  /** Metric and accumulator: accepted exchanges without a {@code prompt_hash}. */
+  public static final String WITHOUT_PROMPT_HASH = "withoutPromptHash";
+
+  /** Metric and accumulator: accepted exchanges without a {@code template_hash}. */
+  public static final String WITHOUT_TEMPLATE_HASH = "withoutTemplateHash";
 
   @Override
   public void processElement(ParseResult result, Context ctx, Collector<Exchange> out) {
     exchangesIn.inc();
     recordTotal.add(1);
     if (result instanceof ParseResult.Accepted accepted) {
-      out.collect(accepted.exchange());
+      Exchange e = accepted.exchange();
+      if (e.promptHash() == null) {
+        withoutPrompt.inc();
+        withoutPromptTotal.add(1);
+      }
+      if (e.templateHash() == null) {
+        withoutTemplate.inc();
+        withoutTemplateTotal.add(1);
+      }
+      out.collect(e);
     } else {
       rejected.inc();
       rejectedTotal.add(1);

@@ -36,4 +36,29 @@ class ParseExchangesTest {
           dead.peek().getValue());
     }
   }
+
+  @Test
+  void processElement_countsAcceptedExchangesWithoutPromptOrTemplateHash() throws Exception {
+    ExchangeParser parser = ExchangeParser.builder().build();
+    ParseResult bare = parser.parse("{\"timestamp\":" + T0 + ",\"account_id\":\"a\"}");
+    ParseResult full =
+        parser.parse(
+            "{\"timestamp\":"
+                + T0
+                + ",\"account_id\":\"a\",\"prompt_hash\":\"p1\",\"template_hash\":\"t1\"}");
+    ParseResult promptOnly =
+        parser.parse("{\"timestamp\":" + T0 + ",\"account_id\":\"a\",\"prompt_hash\":\"p2\"}");
+    ParseResult bad = parser.parse("{\"timestamp\":" + T0 + "}");
+    ParseExchanges stage = new ParseExchanges();
+    try (var h = ProcessFunctionTestHarnesses.forProcessFunction(stage)) {
+      for (ParseResult r : List.of(bare, full, promptOnly, bad)) {
+        h.processElement(r, T0);
+      }
+      var context = stage.getRuntimeContext();
+      assertEquals(1L, context.getAccumulator(ParseExchanges.WITHOUT_PROMPT_HASH).getLocalValue());
+      assertEquals(
+          2L, context.getAccumulator(ParseExchanges.WITHOUT_TEMPLATE_HASH).getLocalValue());
+      assertEquals(1L, context.getAccumulator("rejected").getLocalValue());
+    }
+  }
 }
