@@ -253,9 +253,9 @@ class HydraLinkerTest {
   }
 
   /**
-   * A card behind 150 accounts is common in a small population (cap 100) but rare in a population
-   * of 100,000 (cap 2,000): the same traffic joins about 100 accounts in the first case and all 150
-   * in the second.
+   * With a payment cap of 100 accounts or 2%, a card behind 150 accounts is common in a small
+   * population (cap 100) but rare in a population of 100,000 (cap 2,000): the same traffic joins
+   * about 100 accounts in the first case and all 150 in the second.
    */
   @Test
   void observe_sameSharedCard_joinsMoreWhenLivePopulationRaisesCap() {
@@ -263,7 +263,7 @@ class HydraLinkerTest {
       int[] sizes = new int[2];
       long[] live = {0, 100_000};
       for (int run = 0; run < 2; run++) {
-        Links links = new Links();
+        Links links = new Links(HydraLinker.builder().cap(LinkKey.PAYMENT, 100, 0.02));
         registerAll(links, 1 + seed * 53);
         int first = registerAll(links, 150);
         links.liveAccounts = live[run];
@@ -281,7 +281,7 @@ class HydraLinkerTest {
   @Test
   void cap_liveAccountsGrow_capGrowsFromMinimumByFraction() {
     LinkStage stage = HydraLinker.builder().cap(LinkKey.TEMPLATE_SET, 20, 0.005).buildLinkStage();
-    assertEquals(100.0, stage.cap(LinkKey.PAYMENT, 0), "default payment minimum");
+    assertEquals(1000.0, stage.cap(LinkKey.PAYMENT, 0), "default payment minimum");
     assertEquals(20.0, stage.cap(LinkKey.TEMPLATE_SET, 0));
     double previous = 0;
     for (long live = 0; live <= 10_000_000; live = live * 3 + 1) {
@@ -289,7 +289,7 @@ class HydraLinkerTest {
       assertEquals(Math.max(20, 0.005 * live), cap, 1e-9, "live " + live);
       assertTrue(cap >= previous, "cap shrank at live " + live);
       previous = cap;
-      assertEquals(Math.max(100, 0.02 * live), stage.cap(LinkKey.PAYMENT, live), 1e-9);
+      assertEquals(Math.max(1000, 0.02 * live), stage.cap(LinkKey.PAYMENT, live), 1e-9);
     }
     assertEquals(50_000.0, stage.cap(LinkKey.TEMPLATE_SET, 10_000_000), 1e-9, "0.5% of 10M");
     assertEquals(200_000.0, stage.cap(LinkKey.PAYMENT, 10_000_000), 1e-9, "2% of 10M");

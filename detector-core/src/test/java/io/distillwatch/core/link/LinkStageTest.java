@@ -161,7 +161,7 @@ class LinkStageTest {
   void capGrowsWithThePopulation() {
     double small = stage.cap(LinkKey.PAYMENT, 1000);
     double large = stage.cap(LinkKey.PAYMENT, 1_000_000);
-    assertEquals(100, small);
+    assertEquals(1000, small);
     assertEquals(20_000, large);
   }
 

@@ -189,6 +189,34 @@ class DetectionGoalsTest {
     }
   }
 
+  /**
+   * At {@code --scale 0.03} the hydra campaign has 750 accounts beside the 3,000 benign ones, a
+   * fifth of the population, with cards behind 20 to 200 of them. The payment cap once stopped at
+   * 100 accounts in so small a population, so the later holders of a card joined nobody: 69.6%
+   * recall on seed 99 and 82.4% on seed 42.
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {42, 99})
+  void hydraAFifthOfASmallPopulation_caughtWithHighRecall_andNoHardNegativeFlagged(long seed) {
+    TraceGenerator trace = TraceGenerator.builder().seed(seed).scale(0.03).build();
+    Evaluation evaluation = new Evaluation(trace.labels(), 120);
+    new Replay(ExtractionDetector.builder().build(), a -> {}, r -> {}, evaluation, null).run(trace);
+    Evaluation.Report report = evaluation.report();
+    Evaluation.CampaignResult hydra = campaign(report, "hydra-28m");
+    assertTrue(hydra.recall() >= 0.95, "hydra recall " + hydra.recall() + ", seed " + seed);
+    assertTrue(hydra.afterOwnFlag() >= 0.8, "after own flag " + hydra.afterOwnFlag());
+    assertTrue(
+        hydra.timeToFirstAlertMillis() >= 0 && hydra.timeToFirstAlertMillis() <= 6 * 3_600_000L,
+        "hydra first alert after " + hydra.timeToFirstAlertMillis() / 3.6e6 + " h");
+    assertTrue(
+        report.benignFalsePositiveRate() <= 0.001, "FPR " + report.benignFalsePositiveRate());
+    for (Evaluation.BenignResult b : report.benign()) {
+      if (b.hardNegative()) {
+        assertEquals(0L, b.flagged(), b.archetype() + " flagged, seed " + seed);
+      }
+    }
+  }
+
   private static Evaluation.CampaignResult campaign(Evaluation.Report report, String name) {
     return report.campaigns().stream()
         .filter(c -> c.name().equals(name))
