@@ -240,7 +240,8 @@ public final class AccountStage {
       p.templateSet.add(hashes.template);
       p.rareTemplates.add(hashes.template);
       if (novelPrompt) {
-        p.novelOnRare.add(hashes.prompt);
+        // Without a prompt hash every exchange is a prompt of its own (see PromptStage.novel).
+        p.novelOnRare.add(hashes.prompt != 0 ? hashes.prompt : exchangeKey(p));
       }
     }
 
@@ -393,6 +394,14 @@ public final class AccountStage {
     figures[AccountSignals.IPS] = Math.min(p.exchanges, p.ips.estimate());
     figures[AccountSignals.NETWORKS] = p.asns.estimate();
     return new AccountSignals(v, figures);
+  }
+
+  /**
+   * A stand-in for the prompt of the account's current exchange when it has no prompt hash: one
+   * value per exchange of the profile, so the count of distinct new prompts counts exchanges.
+   */
+  private static long exchangeKey(AccountProfile p) {
+    return AccountProfile.nonZero(Hash64.mix(p.accountHash + p.exchanges * 0x9E3779B97F4A7C15L));
   }
 
   /**

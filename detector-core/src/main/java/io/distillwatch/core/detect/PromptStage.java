@@ -28,8 +28,15 @@ public final class PromptStage {
   }
 
   /**
-   * Records the exchange's prompt and returns whether it was new to the population; an exchange
-   * without a prompt hash is not novel.
+   * Records the exchange's prompt and returns whether it was new to the population. An exchange
+   * without a prompt hash counts as new and is not recorded.
+   *
+   * <p>Why new: the content signals count new prompts only, so "not new" left a gateway that sends
+   * no {@code prompt_hash} blind (no account could show content evidence, and account alerts need
+   * it: zero alerts on every default trace). Most prompts are new to the world, a campaign's almost
+   * all; what is lost is telling re-runs (public benchmarks, test suites) from harvesting, which
+   * the README's table of optional fields measures. Not recorded: such an exchange has no prompt to
+   * meet again, and recording a stand-in would only push real prompts out of the filter.
    */
   public boolean novel(Exchange e) {
     return novel(promptKey(e));
@@ -41,7 +48,7 @@ public final class PromptStage {
    * of an exchange once (the in-process detector), computes the key once.
    */
   public boolean novel(long promptKey) {
-    return novelty.firstSeen(promptKey);
+    return promptKey == 0 || novelty.firstSeen(promptKey);
   }
 
   /** The key this stage remembers a prompt by: a hash of the prompt hash, 0 without one. */

@@ -81,9 +81,9 @@ public final class Replay {
       w.add(
           String.format(
               Locale.ROOT,
-              "note: %d of %d exchanges have no prompt_hash. The content signals count only"
-                  + " prompts new to the whole population, so without it no account can show"
-                  + " content evidence, and account alerts need it.",
+              "note: %d of %d exchanges have no prompt_hash. Each counts as a prompt new to"
+                  + " the whole population, so re-runs of public benchmarks or test suites cannot"
+                  + " be told from harvesting (see the README's table of optional fields).",
               withoutPromptHash,
               accepted));
     }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -132,14 +133,24 @@ class DetectionGoalsTest {
     assertTrue(live >= developers.size() / 2, live + " of " + developers.size() + " still live");
   }
 
-  private static final Map<Long, Evaluation.Report> WITHOUT_NETWORKS = new ConcurrentHashMap<>();
+  private static final Map<String, Evaluation.Report> STRIPPED = new ConcurrentHashMap<>();
 
   /** The default trace as a gateway that logs no ASNs or user agents would record it. */
   private static Evaluation.Report withoutNetworks(long seed) {
-    return WITHOUT_NETWORKS.computeIfAbsent(
-        seed,
-        s -> {
-          TraceGenerator trace = TraceGenerator.builder().seed(s).build();
+    return stripped(seed, "networks", e -> e.toBuilder().asn(null).userAgent(null).build());
+  }
+
+  /** The default trace as a gateway that logs no prompt hashes would record it. */
+  private static Evaluation.Report withoutPromptHashes(long seed) {
+    return stripped(seed, "prompt hashes", e -> e.toBuilder().promptHash(null).build());
+  }
+
+  /** The default trace of {@code seed} with every exchange passed through {@code strip}. */
+  private static Evaluation.Report stripped(long seed, String what, UnaryOperator<Exchange> strip) {
+    return STRIPPED.computeIfAbsent(
+        what + " " + seed,
+        k -> {
+          TraceGenerator trace = TraceGenerator.builder().seed(seed).build();
           Iterable<Exchange> stripped =
               () -> {
                 Iterator<Exchange> it = trace.iterator();
@@ -151,7 +162,7 @@ class DetectionGoalsTest {
 
                   @Override
                   public Exchange next() {
-                    return it.next().toBuilder().asn(null).userAgent(null).build();
+                    return strip.apply(it.next());
                   }
                 };
               };
@@ -177,6 +188,26 @@ class DetectionGoalsTest {
   @ValueSource(longs = {42, 7})
   void withoutAsnsOrUserAgents_goalsHold_andNoHardNegativeIsFlagged(long seed) {
     Evaluation.Report report = withoutNetworks(seed);
+    for (Evaluation.CampaignResult c : report.campaigns()) {
+      double floor = c.lowAndSlow() ? 0.8 : 0.95;
+      assertTrue(c.recall() >= floor, c.name() + " recall " + c.recall() + ", seed " + seed);
+    }
+    assertHydraWithinSixHours_andBenignQuiet(report, seed);
+  }
+
+  /**
+   * Without prompt hashes nothing at all was detected: the content signals count only prompts new
+   * to the population, every exchange without one counted as seen, and account alerts need content
+   * evidence. Such an exchange now counts as new ({@code PromptStage.novel}). What is lost is
+   * telling a benchmark re-run from harvesting: on seed 3 all 20 researchers are flagged, as one
+   * lab and as a cluster of labs sharing benchmark templates (the README's table of optional
+   * fields).
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {42, 7})
+  void withoutPromptHashes_everyCampaignCaught_andNoHardNegativeFlagged(long seed) {
+    Evaluation.Report report = withoutPromptHashes(seed);
+    assertEquals(5, report.campaigns().size());
     for (Evaluation.CampaignResult c : report.campaigns()) {
       double floor = c.lowAndSlow() ? 0.8 : 0.95;
       assertTrue(c.recall() >= floor, c.name() + " recall " + c.recall() + ", seed " + seed);

@@ -55,7 +55,7 @@ class DetectFunctionsTest {
     return Exchange.builder(t, account).paymentFingerprint("card-" + account).build();
   }
 
-  /** An exchange as the prompt stage passes it on; these have no prompt, so none is novel. */
+  /** An exchange as the prompt stage passes it on, marked as a prompt seen before. */
   private static MarkedExchange marked(String account, long t) {
     return MarkedExchange.of(exchange(account, t), false);
   }
@@ -126,7 +126,10 @@ class DetectFunctionsTest {
       h.processElement(prompted("b", T0 + 1, "bench-1"), T0 + 1);
       h.processElement(EncodedExchange.of(exchange("c", T0 + 2)), T0 + 2);
       List<Boolean> novel = h.extractOutputValues().stream().map(m -> m.novelPrompt()).toList();
-      assertEquals(List.of(true, false, false), novel, "a prompt is new once; none is not new");
+      assertEquals(
+          List.of(true, false, true),
+          novel,
+          "a prompt is new once; an exchange without one is new");
       assertEquals(
           prompted("b", T0 + 1, "bench-1"),
           h.extractOutputValues().get(1).encoded(),
