@@ -41,8 +41,8 @@ class TemplateSetLinkingTest {
   /**
    * The warm-up's case: IDE users who fill templates of their own from their first exchanges have
    * three rare templates while the IDE's two are still rare, and without the warm-up some of the
-   * first ones are linked (for good: clusters are never split). With the default warm-up of six
-   * hours none is, while an operator that starts after it is linked within its first exchanges.
+   * first ones are linked (for good: clusters are never split). With the default warm-up none is,
+   * while an operator that starts two hours after it is linked within its first exchanges.
    */
   @Test
   void firstHoursAdoptersOfATemplateThatTurnsCommon_areNotLinked_afterTheWarmUpAnOperatorIs() {
@@ -51,7 +51,8 @@ class TemplateSetLinkingTest {
       ExtractionDetector cold =
           ExtractionDetector.builder().templateSetWarmUp(Duration.ZERO).build();
       ExtractionDetector warm = ExtractionDetector.builder().build();
-      for (Exchange e : stream(seed, true, START + 8 * 60 * MINUTE)) {
+      long afterWarmUp = START + warm.config().templateSetWarmUpMillis() + 2 * 60 * MINUTE;
+      for (Exchange e : stream(seed, true, afterWarmUp)) {
         cold.observe(e);
         warm.observe(e);
       }

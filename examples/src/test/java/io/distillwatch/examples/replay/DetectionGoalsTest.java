@@ -9,6 +9,7 @@ import io.distillwatch.core.io.Exchange;
 import io.distillwatch.examples.generate.Labels;
 import io.distillwatch.examples.generate.ScenarioPresets;
 import io.distillwatch.examples.generate.TraceGenerator;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -208,6 +209,34 @@ class DetectionGoalsTest {
   void withoutPromptHashes_everyCampaignCaught_andNoHardNegativeFlagged(long seed) {
     Evaluation.Report report = withoutPromptHashes(seed);
     assertEquals(5, report.campaigns().size());
+    for (Evaluation.CampaignResult c : report.campaigns()) {
+      double floor = c.lowAndSlow() ? 0.8 : 0.95;
+      assertTrue(c.recall() >= floor, c.name() + " recall " + c.recall() + ", seed " + seed);
+    }
+    assertHydraWithinSixHours_andBenignQuiet(report, seed);
+  }
+
+  /**
+   * A deployment that starts while campaigns run: the trace starts on 22 April, as the hydra
+   * campaign does, instead of a week earlier. Its camouflage shares the casual users' public
+   * templates while they still look rare, and with a six-hour template-set warm-up the bands joined
+   * 139 to 160 of 3,000 benign accounts to its clusters on seeds 42, 7 and 3; the three-day default
+   * leaves none (see {@code DetectorConfig.Builder#templateSetWarmUp}).
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {42, 7})
+  void campaignsUnderwayWhenTheStreamStarts_caught_andBenignQuiet(long seed) {
+    TraceGenerator trace =
+        TraceGenerator.builder().seed(seed).start(Instant.parse("2026-04-22T00:00:00Z")).build();
+    Evaluation.Report report = replay(trace, trace.labels());
+    Labels.Campaign hydraLabel =
+        trace.labels().campaigns().stream()
+            .filter(c -> c.name().equals("hydra-28m"))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(
+        hydraLabel.start() - trace.labels().start() <= 2 * 3_600_000L,
+        "hydra starts with the stream");
     for (Evaluation.CampaignResult c : report.campaigns()) {
       double floor = c.lowAndSlow() ? 0.8 : 0.95;
       assertTrue(c.recall() >= floor, c.name() + " recall " + c.recall() + ", seed " + seed);
