@@ -189,11 +189,7 @@ class DetectionGoalsTest {
   @ValueSource(longs = {42, 7})
   void withoutAsnsOrUserAgents_goalsHold_andNoHardNegativeIsFlagged(long seed) {
     Evaluation.Report report = withoutNetworks(seed);
-    for (Evaluation.CampaignResult c : report.campaigns()) {
-      double floor = c.lowAndSlow() ? 0.8 : 0.95;
-      assertTrue(c.recall() >= floor, c.name() + " recall " + c.recall() + ", seed " + seed);
-    }
-    assertHydraWithinSixHours_andBenignQuiet(report, seed);
+    assertRecall_andHydraWithinSixHours_andBenignQuiet(report, seed);
   }
 
   /**
@@ -209,11 +205,7 @@ class DetectionGoalsTest {
   void withoutPromptHashes_everyCampaignCaught_andNoHardNegativeFlagged(long seed) {
     Evaluation.Report report = withoutPromptHashes(seed);
     assertEquals(5, report.campaigns().size());
-    for (Evaluation.CampaignResult c : report.campaigns()) {
-      double floor = c.lowAndSlow() ? 0.8 : 0.95;
-      assertTrue(c.recall() >= floor, c.name() + " recall " + c.recall() + ", seed " + seed);
-    }
-    assertHydraWithinSixHours_andBenignQuiet(report, seed);
+    assertRecall_andHydraWithinSixHours_andBenignQuiet(report, seed);
   }
 
   /**
@@ -237,11 +229,7 @@ class DetectionGoalsTest {
     assertTrue(
         hydraLabel.start() - trace.labels().start() <= 2 * 3_600_000L,
         "hydra starts with the stream");
-    for (Evaluation.CampaignResult c : report.campaigns()) {
-      double floor = c.lowAndSlow() ? 0.8 : 0.95;
-      assertTrue(c.recall() >= floor, c.name() + " recall " + c.recall() + ", seed " + seed);
-    }
-    assertHydraWithinSixHours_andBenignQuiet(report, seed);
+    assertRecall_andHydraWithinSixHours_andBenignQuiet(report, seed);
   }
 
   /**
@@ -258,6 +246,16 @@ class DetectionGoalsTest {
     Evaluation.CampaignResult hydra = campaign(report, "hydra-28m");
     assertTrue(hydra.recall() >= 0.95, "hydra recall " + hydra.recall() + ", seed " + seed);
     assertTrue(hydra.afterOwnFlag() >= 0.8, "after own flag " + hydra.afterOwnFlag());
+    assertHydraWithinSixHours_andBenignQuiet(report, seed);
+  }
+
+  /** Every campaign at its recall floor (80% for low-and-slow, else 95%), then the next. */
+  private static void assertRecall_andHydraWithinSixHours_andBenignQuiet(
+      Evaluation.Report report, long seed) {
+    for (Evaluation.CampaignResult c : report.campaigns()) {
+      double floor = c.lowAndSlow() ? 0.8 : 0.95;
+      assertTrue(c.recall() >= floor, c.name() + " recall " + c.recall() + ", seed " + seed);
+    }
     assertHydraWithinSixHours_andBenignQuiet(report, seed);
   }
 
