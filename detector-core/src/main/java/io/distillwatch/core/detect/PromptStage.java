@@ -57,8 +57,8 @@ public final class PromptStage {
   }
 
   /**
-   * The key to route an exchange by: its prompt's hash, or for an exchange without one (never
-   * novel, so any instance will do) its account's, so such exchanges spread over instances too.
+   * The key to route an exchange by: its prompt's hash, or for an exchange without one (new without
+   * a lookup, so any instance will do) its account's, so such exchanges spread over instances too.
    */
   public static long route(Exchange e) {
     return route(e, promptKey(e));
