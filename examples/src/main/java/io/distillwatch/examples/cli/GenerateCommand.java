@@ -2,6 +2,7 @@ package io.distillwatch.examples.cli;
 
 import io.distillwatch.examples.generate.Labels;
 import io.distillwatch.examples.generate.LabelsJson;
+import io.distillwatch.examples.generate.OptionalField;
 import io.distillwatch.examples.generate.ScenarioPresets;
 import io.distillwatch.examples.generate.TraceGenerator;
 import java.io.BufferedOutputStream;
@@ -79,6 +80,16 @@ public final class GenerateCommand implements Callable<Integer> {
       description = "Floor of the benign population (default: 3000).")
   int minBenignAccounts = TraceGenerator.DEFAULT_MIN_BENIGN_ACCOUNTS;
 
+  @Option(
+      names = "--without",
+      split = ",",
+      paramLabel = "<field>",
+      description =
+          "Optional fields to leave out of every record, as a gateway that does not report them"
+              + " would (comma-separated): org_id, ip, asn, user_agent, payment_fingerprint,"
+              + " model, template_hash, prompt_hash (default: none).")
+  List<String> without = new ArrayList<>();
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -96,6 +107,7 @@ public final class GenerateCommand implements Callable<Integer> {
               .disorderFraction(disorder)
               .maxDelay(Duration.ofSeconds(30))
               .minBenignAccounts(minBenignAccounts)
+              .withoutFields(OptionalField.parse(without))
               .build();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);

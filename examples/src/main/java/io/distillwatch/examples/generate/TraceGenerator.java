@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -59,6 +60,7 @@ public final class TraceGenerator implements Iterable<Exchange> {
   private final double disorderFraction;
   private final long maxDelayMs;
   private final Set<String> scenarios;
+  private final Set<OptionalField> withoutFields;
   private final List<Group> groups;
 
   private TraceGenerator(Builder b) {
@@ -69,6 +71,7 @@ public final class TraceGenerator implements Iterable<Exchange> {
     this.disorderFraction = b.disorderFraction;
     this.maxDelayMs = b.maxDelay.toMillis();
     this.scenarios = ScenarioPresets.resolve(b.scenarios);
+    this.withoutFields = Set.copyOf(b.withoutFields);
     Population.Config cfg =
         new Population.Config(
             seed, scale, start, end, b.modelRelease.toEpochMilli(), b.minBenignAccounts);
@@ -83,10 +86,27 @@ public final class TraceGenerator implements Iterable<Exchange> {
   @Override
   public Iterator<Exchange> iterator() {
     Merge merge = new Merge();
-    if (disorderFraction <= 0 || maxDelayMs <= 0) {
-      return merge;
+    Iterator<Exchange> trace =
+        disorderFraction <= 0 || maxDelayMs <= 0
+            ? merge
+            : new Disorder(merge, new SplittableRandom(Ids.hash(seed, 0xD150D3L)));
+    if (withoutFields.isEmpty()) {
+      return trace;
     }
-    return new Disorder(merge, new SplittableRandom(Ids.hash(seed, 0xD150D3L)));
+    // Dropped after the merge and the disorder, which draw nothing from the fields: every other
+    // field of every record is what the full trace has.
+    Set<OptionalField> drop = EnumSet.copyOf(withoutFields);
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return trace.hasNext();
+      }
+
+      @Override
+      public Exchange next() {
+        return OptionalField.strip(trace.next(), drop);
+      }
+    };
   }
 
   /**
@@ -148,6 +168,11 @@ public final class TraceGenerator implements Iterable<Exchange> {
   }
 
   /** The campaign presets generated, in label order. */
+  /** The optional fields left out of every record (empty: the full schema). */
+  public Set<OptionalField> withoutFields() {
+    return withoutFields;
+  }
+
   public Set<String> scenarios() {
     return scenarios;
   }
@@ -262,6 +287,7 @@ public final class TraceGenerator implements Iterable<Exchange> {
     private double disorderFraction = DEFAULT_DISORDER_FRACTION;
     private Duration maxDelay = DEFAULT_MAX_DELAY;
     private int minBenignAccounts = DEFAULT_MIN_BENIGN_ACCOUNTS;
+    private Set<OptionalField> withoutFields = Set.of();
 
     private Builder() {}
 
@@ -336,6 +362,16 @@ public final class TraceGenerator implements Iterable<Exchange> {
         throw new IllegalArgumentException("min benign accounts must be >= 0, got " + n);
       }
       this.minBenignAccounts = n;
+      return this;
+    }
+
+    /**
+     * Optional fields left out of every record, as a gateway that does not report them would send
+     * the trace; default none. The population, the campaigns, the labels and every other field are
+     * those of the full trace.
+     */
+    public Builder withoutFields(Set<OptionalField> fields) {
+      this.withoutFields = Set.copyOf(fields);
       return this;
     }
 

@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -83,5 +84,73 @@ class GenerateCommandTest {
     assertTrue(err.toString().contains("unknown scenario 'hydra-99m'"), err.toString());
     assertTrue(err.toString().contains("low-and-slow"), err.toString());
     assertTrue(Files.notExists(dir.resolve("t")));
+  }
+
+  @Test
+  void generate_without_leavesThoseFieldsOutOfEveryLine_andKeepsTheRest() throws IOException {
+    Path full = dir.resolve("full.jsonl");
+    Path stripped = dir.resolve("stripped.jsonl");
+    String[] common = {
+      "--scenario",
+      "hydra-28m",
+      "--scale",
+      "0.002",
+      "--seed",
+      "9",
+      "--start",
+      "2026-04-22T00:00:00Z",
+      "--end",
+      "2026-04-23T00:00:00Z",
+      "--min-benign-accounts",
+      "200",
+      "--labels",
+      dir.resolve("l.json").toString()
+    };
+    assertEquals(0, run(concat(common, "generate", "--output", full.toString())), err.toString());
+    assertEquals(
+        0,
+        run(
+            concat(
+                common,
+                "generate",
+                "--output",
+                stripped.toString(),
+                "--without",
+                "ip,prompt_hash")),
+        err.toString());
+    List<String> a = Files.readAllLines(full);
+    List<String> b = Files.readAllLines(stripped);
+    assertEquals(a.size(), b.size());
+    assertTrue(a.stream().anyMatch(l -> l.contains("\"ip\":")), "the full trace has IPs");
+    for (int i = 0; i < a.size(); i++) {
+      String expected =
+          a.get(i)
+              .replaceAll(",\"ip\":\"[^\"]*\"", "")
+              .replaceAll(",\"prompt_hash\":\"[^\"]*\"", "");
+      assertEquals(expected, b.get(i), "line " + (i + 1));
+    }
+  }
+
+  @Test
+  void generate_withoutUnknownField_usageErrorNamingIt() {
+    int code =
+        run(
+            "generate",
+            "--without",
+            "ips",
+            "--output",
+            dir.resolve("t").toString(),
+            "--labels",
+            dir.resolve("l").toString());
+    assertEquals(DistillwatchCli.EXIT_USAGE, code);
+    assertTrue(err.toString().contains("unknown optional field 'ips'"), err.toString());
+    assertTrue(Files.notExists(dir.resolve("t")));
+  }
+
+  private static String[] concat(String[] tail, String... head) {
+    String[] all = new String[head.length + tail.length];
+    System.arraycopy(head, 0, all, 0, head.length);
+    System.arraycopy(tail, 0, all, head.length, tail.length);
+    return all;
   }
 }
