@@ -24,6 +24,7 @@ public final class Main {
     commands.put("soak", new io.distillwatch.flink.bench.SoakCommand());
     commands.put("generate", new GenerateCommand());
     commands.put("replay", new ReplayCommand());
+    commands.put("sweep", new io.distillwatch.examples.cli.SweepCommand());
     commands.put("score-series", new ScoreSeriesCommand());
     commands.put("report", new io.distillwatch.examples.cli.ReportCommand());
     commands.put("gateway", new io.distillwatch.examples.cli.GatewayCommand());

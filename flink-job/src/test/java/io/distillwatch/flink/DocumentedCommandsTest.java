@@ -113,6 +113,11 @@ class DocumentedCommandsTest {
               "a 3-day trace (the docs' sizes take minutes); writes what replay/report/run read",
               s -> launcher(s, "generate")),
           new Rule("replay", How.VERBATIM, "on the generated trace", s -> launcher(s, "replay")),
+          new Rule(
+              "sweep",
+              How.SCALED,
+              "one seed at scale 0.002 with 300 benign accounts (the docs' sweep takes minutes)",
+              s -> launcher(s, "sweep")),
           new Rule("report", How.VERBATIM, "on the generated trace", s -> launcher(s, "report")),
           new Rule(
               "score-series",
@@ -216,7 +221,9 @@ class DocumentedCommandsTest {
               "-p",
               "1"),
           "gateway",
-          List.of("--port", "0"));
+          List.of("--port", "0"),
+          "sweep",
+          List.of("--seeds", "3", "--scale", "0.002", "--min-benign-accounts", "300"));
 
   private static final Pattern CLOSING =
       Pattern.compile("records=\\d+ accepted=\\d+ rejected=\\d+ alerts=\\d+");
@@ -493,6 +500,11 @@ class DocumentedCommandsTest {
         }
       }
       case "generate" -> assertTrue(out.matches("(?s)generate: \\d+ records.*"), what);
+      case "sweep" ->
+          assertTrue(
+              out.matches(
+                  "(?s)seed +start +without .*\nsweep: \\d+ replays, \\d+ met every goal\n"),
+              what);
       case "replay", "run" -> closing(out);
       case "report" -> {
         closing(out);
