@@ -61,4 +61,41 @@ class SweepCommandTest {
     assertTrue(err.toString().contains("'ips'"), err.toString());
     assertEquals("", out.toString(), "nothing replayed");
   }
+
+  @Test
+  void sweep_onTwoThreads_printsTheSameRows_inTheSameOrder() {
+    String[] args = {
+      "sweep",
+      "--scenario",
+      "hydra-28m",
+      "--scale",
+      "0.002",
+      "--min-benign-accounts",
+      "300",
+      "--seeds",
+      "5,6,7",
+      "--without",
+      "none,payment_fingerprint"
+    };
+    assertEquals(0, run(args), err.toString());
+    String one = out.toString();
+    out.getBuffer().setLength(0);
+    String[] two = java.util.Arrays.copyOf(args, args.length + 2);
+    two[args.length] = "--threads";
+    two[args.length + 1] = "2";
+    assertEquals(0, run(two), err.toString());
+    // Six independent detectors, two at a time: the rows but for their seconds are the same.
+    assertEquals(withoutSeconds(one), withoutSeconds(out.toString()));
+    assertEquals(8, one.lines().count(), one);
+  }
+
+  @Test
+  void noThreads_isAUsageError() {
+    assertEquals(2, run("sweep", "--threads", "0"));
+    assertTrue(err.toString().contains("--threads must be at least 1"), err.toString());
+  }
+
+  private static String withoutSeconds(String out) {
+    return out.replaceAll(" +\\d+\\.\\d  ", " ");
+  }
 }
