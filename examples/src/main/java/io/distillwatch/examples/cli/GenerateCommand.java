@@ -3,7 +3,6 @@ package io.distillwatch.examples.cli;
 import io.distillwatch.examples.generate.Labels;
 import io.distillwatch.examples.generate.LabelsJson;
 import io.distillwatch.examples.generate.OptionalField;
-import io.distillwatch.examples.generate.ScenarioPresets;
 import io.distillwatch.examples.generate.TraceGenerator;
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
@@ -18,6 +17,7 @@ import java.util.StringJoiner;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,25 +32,7 @@ import picocli.CommandLine.Option;
             + " population with hard negatives.")
 public final class GenerateCommand implements Callable<Integer> {
 
-  @Option(
-      names = "--scenario",
-      split = ",",
-      paramLabel = "<preset>",
-      description =
-          "Campaign preset, repeatable or comma-separated: all, reasoning-150k, agentic-3.4m,"
-              + " pivot-13m, hydra-28m, low-and-slow (default: all); or an adaptive attacker of"
-              + " the evasion study (never in all): evasion-baseline, evasion-spread-100|30|10,"
-              + " evasion-under-levels, evasion-random-templates, evasion-human-timing,"
-              + " evasion-rotate-ip, evasion-camouflage, evasion-own-cards, evasion-unlinked,"
-              + " evasion-unlinked-human, evasion-unlinked-under,"
-              + " evasion-full-30|10|3.")
-  List<String> scenarios = new ArrayList<>(List.of(ScenarioPresets.ALL));
-
-  @Option(
-      names = "--scale",
-      description =
-          "Multiplier of every group's account count; 1 = the public figures (default: 0.01).")
-  double scale = TraceGenerator.DEFAULT_SCALE;
+  @Mixin TraceOptions trace = new TraceOptions();
 
   @Option(names = "--seed", description = "Random seed (default: 42).")
   long seed = TraceGenerator.DEFAULT_SEED;
@@ -76,11 +58,6 @@ public final class GenerateCommand implements Callable<Integer> {
   double disorder = TraceGenerator.DEFAULT_DISORDER_FRACTION;
 
   @Option(
-      names = "--min-benign-accounts",
-      description = "Floor of the benign population (default: 3000).")
-  int minBenignAccounts = TraceGenerator.DEFAULT_MIN_BENIGN_ACCOUNTS;
-
-  @Option(
       names = "--without",
       split = ",",
       paramLabel = "<field>",
@@ -96,17 +73,14 @@ public final class GenerateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     TraceGenerator generator;
     try {
-      ScenarioPresets.resolve(scenarios);
       generator =
-          TraceGenerator.builder()
-              .scenarios(java.util.Set.copyOf(scenarios))
-              .scale(scale)
+          trace
+              .builder()
               .seed(seed)
               .start(start)
               .end(end)
               .disorderFraction(disorder)
               .maxDelay(Duration.ofSeconds(30))
-              .minBenignAccounts(minBenignAccounts)
               .withoutFields(OptionalField.parse(without))
               .build();
     } catch (IllegalArgumentException e) {

@@ -1,7 +1,6 @@
 package io.distillwatch.examples.cli;
 
 import io.distillwatch.examples.generate.OptionalField;
-import io.distillwatch.examples.generate.ScenarioPresets;
 import io.distillwatch.examples.generate.TraceGenerator;
 import io.distillwatch.examples.replay.Evaluation;
 import io.distillwatch.examples.replay.Goals;
@@ -52,17 +51,7 @@ public final class SweepCommand implements Callable<Integer> {
       description = "Seeds, comma-separated (default: 42,7,3,11,5).")
   List<Long> seeds = new ArrayList<>(List.of(42L, 7L, 3L, 11L, 5L));
 
-  @Option(
-      names = "--scale",
-      description = "Multiplier of every group's account count (default: 0.01).")
-  double scale = TraceGenerator.DEFAULT_SCALE;
-
-  @Option(
-      names = "--scenario",
-      split = ",",
-      paramLabel = "<preset>",
-      description = "Campaign presets, as for generate (default: all).")
-  List<String> scenarios = new ArrayList<>(List.of(ScenarioPresets.ALL));
+  @Mixin TraceOptions trace = new TraceOptions();
 
   @Option(
       names = "--without",
@@ -83,11 +72,6 @@ public final class SweepCommand implements Callable<Integer> {
               + " campaign) or an ISO instant, e.g. 2026-04-22T00:00:00Z to start the stream as"
               + " campaigns start (default: default).")
   List<String> starts = new ArrayList<>(List.of(DEFAULT_START));
-
-  @Option(
-      names = "--min-benign-accounts",
-      description = "Floor of the benign population (default: 3000).")
-  int minBenignAccounts = TraceGenerator.DEFAULT_MIN_BENIGN_ACCOUNTS;
 
   @Option(
       names = "--threads",
@@ -163,7 +147,6 @@ public final class SweepCommand implements Callable<Integer> {
   private List<Variant> variants() {
     List<Variant> variants = new ArrayList<>();
     try {
-      ScenarioPresets.resolve(scenarios);
       for (String s : starts) {
         String start = s.trim();
         Instant at =
@@ -197,14 +180,7 @@ public final class SweepCommand implements Callable<Integer> {
   }
 
   private TraceGenerator generator(Variant v, long seed) {
-    return TraceGenerator.builder()
-        .scenarios(Set.copyOf(scenarios))
-        .scale(scale)
-        .seed(seed)
-        .start(v.startAt())
-        .minBenignAccounts(minBenignAccounts)
-        .withoutFields(v.without())
-        .build();
+    return trace.builder().seed(seed).start(v.startAt()).withoutFields(v.without()).build();
   }
 
   private static String header(Evaluation.Report report) {

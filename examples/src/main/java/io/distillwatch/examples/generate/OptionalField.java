@@ -6,6 +6,7 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 import java.util.StringJoiner;
+import java.util.function.Consumer;
 
 /**
  * The optional text fields of the input schema that a gateway may not report, by wire name. A trace
@@ -14,19 +15,21 @@ import java.util.StringJoiner;
  * population and campaigns.
  */
 public enum OptionalField {
-  ORG_ID("org_id"),
-  IP("ip"),
-  ASN("asn"),
-  USER_AGENT("user_agent"),
-  PAYMENT_FINGERPRINT("payment_fingerprint"),
-  MODEL("model"),
-  TEMPLATE_HASH("template_hash"),
-  PROMPT_HASH("prompt_hash");
+  ORG_ID("org_id", b -> b.orgId(null)),
+  IP("ip", b -> b.ip(null)),
+  ASN("asn", b -> b.asn(null)),
+  USER_AGENT("user_agent", b -> b.userAgent(null)),
+  PAYMENT_FINGERPRINT("payment_fingerprint", b -> b.paymentFingerprint(null)),
+  MODEL("model", b -> b.model(null)),
+  TEMPLATE_HASH("template_hash", b -> b.templateHash(null)),
+  PROMPT_HASH("prompt_hash", b -> b.promptHash(null));
 
   private final String wireName;
+  private final Consumer<Exchange.Builder> clear;
 
-  OptionalField(String wireName) {
+  OptionalField(String wireName, Consumer<Exchange.Builder> clear) {
     this.wireName = wireName;
+    this.clear = clear;
   }
 
   /** The field's name in the JSON-lines schema. */
@@ -74,23 +77,11 @@ public enum OptionalField {
     if (fields.isEmpty()) {
       return e;
     }
-    return new Exchange(
-        e.timestamp(),
-        e.accountId(),
-        fields.contains(ORG_ID) ? null : e.orgId(),
-        fields.contains(IP) ? null : e.ip(),
-        fields.contains(ASN) ? null : e.asn(),
-        fields.contains(USER_AGENT) ? null : e.userAgent(),
-        fields.contains(PAYMENT_FINGERPRINT) ? null : e.paymentFingerprint(),
-        fields.contains(MODEL) ? null : e.model(),
-        e.inputTokens(),
-        e.outputTokens(),
-        fields.contains(TEMPLATE_HASH) ? null : e.templateHash(),
-        fields.contains(PROMPT_HASH) ? null : e.promptHash(),
-        e.category(),
-        e.reasoningRequested(),
-        e.toolCalls(),
-        e.status());
+    Exchange.Builder b = e.toBuilder();
+    for (OptionalField f : fields) {
+      f.clear.accept(b);
+    }
+    return b.build();
   }
 
   /** The fields' wire names joined by {@code +}, or {@code none}. */
