@@ -503,7 +503,7 @@ class DocumentedCommandsTest {
       case "sweep" ->
           assertTrue(
               out.matches(
-                  "(?s)seed +start +without .*\nsweep: \\d+ replays, \\d+ met every goal\n"),
+                  "(?s)seed +start +without .*\nsweep: \\d+ replays, \\d+ met every goal; benign accounts flagged \\d+ \\(\\d+ hard negatives\\); campaigns never alerted \\d+\n"),
               what);
       case "replay", "run" -> closing(out);
       case "report" -> {

@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
  * {@code distillwatch sweep}: generates and replays, in memory, one trace per combination of trace
  * start, left-out fields and seed, and prints one row per replay with each campaign's recall and
  * first alert, the benign accounts flagged, and the goals it misses; it ends with how many replays
- * met every goal. Nothing is written to disk.
+ * met every goal, and the benign accounts flagged and campaigns never alerted over all of them.
+ * Nothing is written to disk.
  *
  * <p>Why: a detector tuned on one trace can pass on it by luck. The same population and campaigns
  * seen through a gateway that reports fewer fields, or by a detector that starts while the
@@ -105,6 +106,9 @@ public final class SweepCommand implements Callable<Integer> {
         }
       }
       int met = 0;
+      long benign = 0;
+      long hard = 0;
+      int missed = 0;
       for (int i = 0; i < results.size(); i++) {
         Result r = await(results.get(i));
         if (i == 0) {
@@ -114,10 +118,26 @@ public final class SweepCommand implements Callable<Integer> {
         if (unmet.isEmpty()) {
           met++;
         }
+        benign += r.report().benignFlagged();
+        for (Evaluation.BenignResult b : r.report().benign()) {
+          hard += b.hardNegative() ? b.flagged() : 0;
+        }
+        for (Evaluation.CampaignResult c : r.report().campaigns()) {
+          missed += c.timeToFirstAlertMillis() < 0 ? 1 : 0;
+        }
         out.println(row(r.seed(), r.variant(), r.report(), unmet, r.seconds()));
         out.flush();
       }
-      out.printf(Locale.ROOT, "sweep: %d replays, %d met every goal%n", results.size(), met);
+      // The totals compare two builds at a glance: what one gains on a goal, the other may lose.
+      out.printf(
+          Locale.ROOT,
+          "sweep: %d replays, %d met every goal; benign accounts flagged %d (%d hard negatives);"
+              + " campaigns never alerted %d%n",
+          results.size(),
+          met,
+          benign,
+          hard,
+          missed);
       out.flush();
     } finally {
       pool.shutdownNow();

@@ -50,7 +50,25 @@ class SweepCommandTest {
       assertTrue(row.matches(".* \\d+ of \\d+ +\\d+\\.\\d  .+"), row);
     }
     long met = rows.stream().filter(r -> r.matches(".*\\d\\.\\d  met( \\(.*\\))?")).count();
-    assertEquals("sweep: 8 replays, " + met + " met every goal", lines.get(lines.size() - 1));
+    long benign = 0;
+    long never = 0;
+    for (String row : rows) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile(" (\\d+) of \\d+ ").matcher(row);
+      assertTrue(m.find(), row);
+      benign += Long.parseLong(m.group(1));
+      never += row.split("% never", -1).length - 1;
+    }
+    assertTrue(
+        lines
+            .get(lines.size() - 1)
+            .matches(
+                "sweep: 8 replays, "
+                    + met
+                    + " met every goal; benign accounts flagged "
+                    + benign
+                    + " \\(\\d+ hard negatives\\); campaigns never alerted "
+                    + never),
+        lines.get(lines.size() - 1));
   }
 
   @Test
