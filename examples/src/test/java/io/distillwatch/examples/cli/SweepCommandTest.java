@@ -5,12 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 class SweepCommandTest {
+  private static final Pattern BENIGN_FLAGGED = Pattern.compile(" (\\d+) of \\d+ ");
+
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
 
@@ -53,7 +58,7 @@ class SweepCommandTest {
     long benign = 0;
     long never = 0;
     for (String row : rows) {
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile(" (\\d+) of \\d+ ").matcher(row);
+      Matcher m = BENIGN_FLAGGED.matcher(row);
       assertTrue(m.find(), row);
       benign += Long.parseLong(m.group(1));
       never += row.split("% never", -1).length - 1;
@@ -98,7 +103,7 @@ class SweepCommandTest {
     assertEquals(0, run(args), err.toString());
     String one = out.toString();
     out.getBuffer().setLength(0);
-    String[] two = java.util.Arrays.copyOf(args, args.length + 2);
+    String[] two = Arrays.copyOf(args, args.length + 2);
     two[args.length] = "--threads";
     two[args.length + 1] = "2";
     assertEquals(0, run(two), err.toString());

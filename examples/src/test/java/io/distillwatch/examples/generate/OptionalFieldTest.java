@@ -7,8 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.distillwatch.core.io.Category;
 import io.distillwatch.core.io.Exchange;
+import io.distillwatch.core.io.ExchangeJson;
+import java.io.IOException;
+import java.io.StringWriter;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -141,5 +146,23 @@ class OptionalFieldTest {
     assertTrue(!full.hasNext(), "same length");
     assertTrue(
         n > 1000 && hadIp > n / 2, n + " records, " + hadIp + " with an IP in the full trace");
+  }
+
+  @Test
+  void wireNames_areTheKeysTheJsonWriterWrites() throws IOException {
+    String full = json(FULL);
+    for (OptionalField f : OptionalField.values()) {
+      String key = "\"" + f.wireName() + "\":";
+      assertTrue(full.contains(key), key + " in " + full);
+      assertTrue(!json(OptionalField.strip(FULL, EnumSet.of(f))).contains(key), key + " dropped");
+    }
+  }
+
+  private static String json(Exchange e) throws IOException {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+      ExchangeJson.write(e, g);
+    }
+    return out.toString();
   }
 }

@@ -11,6 +11,7 @@ import io.distillwatch.examples.generate.OptionalField;
 import io.distillwatch.examples.generate.ScenarioPresets;
 import io.distillwatch.examples.generate.TraceGenerator;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -205,7 +206,7 @@ class DetectionGoalsTest {
   void withoutIps_everyCampaignCaught_andBenignQuiet(long seed) {
     Evaluation.Report report = without(seed, EnumSet.of(OptionalField.IP));
     assertEquals(5, report.campaigns().size());
-    List<String> unmet = new java.util.ArrayList<>(Goals.unmet(report));
+    List<String> unmet = new ArrayList<>(Goals.unmet(report));
     unmet.removeIf(u -> u.startsWith(ScenarioPresets.HYDRA_28M + " first alert"));
     assertEquals(List.of(), unmet, "goals missed without IPs, seed " + seed);
   }
