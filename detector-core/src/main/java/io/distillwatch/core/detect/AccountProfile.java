@@ -23,11 +23,25 @@ import java.io.IOException;
  * a 24 x 1 h window for the current rate and a 14 x 1 day window for the baseline.
  */
 public final class AccountProfile {
-  /** Version of the {@link #writeTo} form: 2 dropped the linker index and added link state. */
-  public static final int FORM_VERSION = 2;
+  /**
+   * Version of the {@link #writeTo} form: 2 dropped the linker index and added link state; 3 added
+   * the set of reused templates ({@link #reusedSet}) and dropped the four evaluation fields that
+   * only snapshots before detector snapshot version 5 carried.
+   */
+  public static final int FORM_VERSION = 3;
 
   static final int HLL_PRECISION = 6;
   static final int MINHASH_BINS = 16;
+
+  /** Bins of {@link #reusedSet}: half of {@link #MINHASH_BINS}, to keep the profile in 1 KiB. */
+  static final int REUSED_BINS = 8;
+
+  /** Slots of the first-use table ({@link #firstUsesLow}, {@link #firstUsesHigh}). */
+  static final int FIRST_USE_SLOTS = 16;
+
+  /** Salt of a template's first-use slot and fingerprint (independent of the MinHash's own). */
+  private static final long FIRST_USE_SALT = 0x243F6A8885A308D3L;
+
   static final long HOUR = 3_600_000L;
   static final long DAY = 24 * HOUR;
 
@@ -47,6 +61,9 @@ public final class AccountProfile {
 
   /** Digest of the template-set bands last sent to the link stage. */
   long bandsDigest;
+
+  /** Digest of the reused-template bands last sent to the link stage. */
+  long reusedDigest;
 
   long firstSeen;
   long lastSeen;
@@ -85,6 +102,31 @@ public final class AccountProfile {
   final HourOfDayHistogram hours;
   final MinHash templateSet;
 
+  /**
+   * The rare templates the account used more than once, as far as {@link #firstUsesLow} and {@link
+   * #firstUsesHigh} remember: the templates its own traffic comes back to. An operator's template
+   * pool is reused by each of its accounts; a prompt sent without a template carries a template
+   * hash of its own that no second exchange repeats. In {@link #templateSet} those one-off hashes
+   * take more and more of the bins as an account ages (an account that mixes a pool of 40 templates
+   * with free-form prompts holds 43 to 68 distinct templates after a thousand exchanges), until two
+   * accounts of one operator share no band; here they stay out, so the pool keeps the bins.
+   */
+  final MinHash reusedSet;
+
+  /**
+   * The first-use table: 16 one-byte fingerprints (never 0; 0 is an empty slot) of rare templates
+   * the account used, direct-mapped by template (slots 0-7 in the low word, 8-15 in the high). A
+   * template whose slot holds its fingerprint when it is used again has been used before, and is
+   * added to {@link #reusedSet}. A slot keeps the template that last took it, so a pool template is
+   * recognised when no other template took its slot between two of its uses: of a pool of 40 used
+   * in turn, about one use in twelve, and each of a pool template's many uses is another chance. A
+   * one-off template is taken for reused only if its slot holds an equal fingerprint by chance, 1
+   * in 255. Two words, not an array: no object, no bounds check, 16 bytes of form.
+   */
+  long firstUsesLow;
+
+  long firstUsesHigh;
+
   /** Distinct templates that were rare (not yet common in the population) when used. */
   final HyperLogLog rareTemplates;
 
@@ -104,9 +146,9 @@ public final class AccountProfile {
 
   long lastEvaluatedTime;
 
-  // The next four are kept only as read from an older detector snapshot, which hands them to the
-  // cluster stage (where evaluation state lives since snapshot version 5); the profile form keeps
-  // them so that profiles of every form read alike. A new profile writes their defaults.
+  // The next four are kept only as read from a profile of form 1 or 2 in a detector snapshot older
+  // than version 5, which hands them to the cluster stage (where evaluation state lives since);
+  // form 3 no longer writes them, and a profile of any form keeps the defaults once restored.
 
   /** Last combined evidence ({@code -log10} of the combined tail probability). */
   double evidence;
@@ -147,6 +189,7 @@ public final class AccountProfile {
         new InterArrivalStats(),
         new HourOfDayHistogram(),
         new MinHash(MINHASH_BINS),
+        new MinHash(REUSED_BINS),
         new HyperLogLog(HyperLogLog.MIN_PRECISION),
         new Ewma(12 * HOUR));
   }
@@ -162,6 +205,7 @@ public final class AccountProfile {
       InterArrivalStats gaps,
       HourOfDayHistogram hours,
       MinHash templateSet,
+      MinHash reusedSet,
       HyperLogLog rareTemplates,
       Ewma pivot) {
     this.accountId = accountId;
@@ -176,6 +220,7 @@ public final class AccountProfile {
     this.gaps = gaps;
     this.hours = hours;
     this.templateSet = templateSet;
+    this.reusedSet = reusedSet;
     this.rareTemplates = rareTemplates;
     this.pivot = pivot;
   }
@@ -230,6 +275,31 @@ public final class AccountProfile {
     hours.add(ts);
   }
 
+  /**
+   * Records the use of a template that is rare in the population: it joins {@link #templateSet} and
+   * {@link #rareTemplates}, and {@link #reusedSet} if the first-use table recognises it.
+   */
+  void addRareTemplate(long template) {
+    templateSet.add(template);
+    rareTemplates.add(template);
+    long h = Hash64.mix(template ^ FIRST_USE_SALT);
+    int shift =
+        (int) (h >>> 61) << 3; // slot = top four bits: the word by bit 60, the byte by 61-63
+    long fingerprint = 1 + Long.remainderUnsigned(h & 0xFFFFFFFFL, 255); // 1..255
+    boolean high = (h & (1L << 60)) != 0;
+    long word = high ? firstUsesHigh : firstUsesLow;
+    if (((word >>> shift) & 0xFF) == fingerprint) {
+      reusedSet.add(template);
+      return;
+    }
+    word = (word & ~(0xFFL << shift)) | (fingerprint << shift);
+    if (high) {
+      firstUsesHigh = word;
+    } else {
+      firstUsesLow = word;
+    }
+  }
+
   /** The account this profile describes. */
   public String accountId() {
     return accountId;
@@ -251,19 +321,23 @@ public final class AccountProfile {
   }
 
   /**
-   * Writes the profile. Layout (form version 2), in order: UTF account id, long linked payment
-   * hash, long template-set bands digest (version 1: int linker index instead), 7 longs (firstSeen,
-   * lastSeen, exchanges, orgHash, paymentHash, outputTokens, inputTokens), 3 ints (reasoning,
-   * highValue, toolUse), hourly and daily windows, four length-prefixed HyperLogLogs (templates,
-   * novel prompts on rare templates (every prompt, before it had that meaning), ips, asns),
-   * inter-arrival stats, hour-of-day histogram, length-prefixed MinHash, model state (3 longs and
-   * the pivot EWMA), detector bookkeeping (2 longs, a double, an int, a long, a boolean). The
-   * version is written once per snapshot, not per profile.
+   * Writes the profile. Layout (form version 3), in order: UTF account id, long linked payment
+   * hash, long template-set bands digest (version 1: int linker index instead), long reused bands
+   * digest (from version 3), 7 longs (firstSeen, lastSeen, exchanges, orgHash, paymentHash,
+   * outputTokens, inputTokens), 4 ints (reasoning, highValue, toolUse, novel), long novel output
+   * tokens, hourly and daily windows, four length-prefixed HyperLogLogs (templates, novel prompts
+   * on rare templates (every prompt, before it had that meaning), ips, asns), inter-arrival stats,
+   * hour-of-day histogram, length-prefixed MinHash of the template set, then (from version 3) the
+   * length-prefixed MinHash of reused templates and the two first-use words, the length-prefixed
+   * rare-template HyperLogLog, model state (3 longs and the pivot EWMA), detector bookkeeping (2
+   * longs; versions 1 and 2: then a double, two ints and a long of evaluation state), the
+   * allowlisted boolean. The version is written once per snapshot, not per profile.
    */
   public void writeTo(DataOutput out) throws IOException {
     out.writeUTF(accountId);
     out.writeLong(linkedPayment);
     out.writeLong(bandsDigest);
+    out.writeLong(reusedDigest);
     out.writeLong(firstSeen);
     out.writeLong(lastSeen);
     out.writeLong(exchanges);
@@ -285,6 +359,9 @@ public final class AccountProfile {
     gaps.writeTo(out);
     hours.writeTo(out);
     writeBytes(out, templateSet.toBytes());
+    writeBytes(out, reusedSet.toBytes());
+    out.writeLong(firstUsesLow);
+    out.writeLong(firstUsesHigh);
     writeBytes(out, rareTemplates.toBytes());
     out.writeLong(modelHash);
     out.writeLong(modelAdoptedAt);
@@ -292,10 +369,6 @@ public final class AccountProfile {
     pivot.writeTo(out);
     out.writeLong(nextEvaluationAt);
     out.writeLong(lastEvaluatedTime);
-    out.writeDouble(evidence);
-    out.writeInt(alertBand);
-    out.writeInt(maxBin);
-    out.writeLong(flaggedAt);
     out.writeBoolean(allowlisted);
   }
 
@@ -304,15 +377,19 @@ public final class AccountProfile {
   }
 
   /**
-   * Reads a profile written by {@link #writeTo} of form {@code version} (1 or 2; a version 1
+   * Reads a profile written by {@link #writeTo} of form {@code version} (1 to 3; a version 1
    * profile's linker index is skipped and its link state starts empty, so its keys are sent to the
-   * link stage again, which is harmless). Corrupt input throws an {@link IOException}; a profile is
-   * returned only if every part read and checked.
+   * link stage again, which is harmless; a profile of version 1 or 2 starts with no reused
+   * templates, which it learns again from its next exchanges). Corrupt input throws an {@link
+   * IOException}; a profile is returned only if every part read and checked.
    */
   public static AccountProfile readFrom(DataInput in, int version) throws IOException {
-    if (version != 1 && version != FORM_VERSION) {
+    if (version < 1 || version > FORM_VERSION) {
       throw new SnapshotFormatException(
-          "account profile form version " + version + " unknown; this build reads 1 and 2");
+          "account profile form version "
+              + version
+              + " unknown; this build reads 1 to "
+              + FORM_VERSION);
     }
     try {
       AccountProfile p = readBody(in, version);
@@ -330,11 +407,15 @@ public final class AccountProfile {
     String id = in.readUTF();
     long linkedPayment = 0;
     long bandsDigest = 0;
+    long reusedDigest = 0;
     if (version == 1) {
       in.readInt();
     } else {
       linkedPayment = in.readLong();
       bandsDigest = in.readLong();
+    }
+    if (version >= 3) {
+      reusedDigest = in.readLong();
     }
     long[] l = new long[7];
     for (int i = 0; i < l.length; i++) {
@@ -354,6 +435,27 @@ public final class AccountProfile {
     InterArrivalStats gaps = InterArrivalStats.readFrom(in);
     HourOfDayHistogram hours = HourOfDayHistogram.readFrom(in);
     MinHash templateSet = MinHash.fromBytes(readBytes(in));
+    MinHash reusedSet = new MinHash(REUSED_BINS);
+    long firstUsesLow = 0;
+    long firstUsesHigh = 0;
+    if (version >= 3) {
+      reusedSet = MinHash.fromBytes(readBytes(in));
+      firstUsesLow = in.readLong();
+      firstUsesHigh = in.readLong();
+    }
+    if (templateSet.k() != MINHASH_BINS || reusedSet.k() != REUSED_BINS) {
+      throw new SnapshotFormatException(
+          "account profile '"
+              + id
+              + "' has template sets of "
+              + templateSet.k()
+              + " and "
+              + reusedSet.k()
+              + " bins; this build keeps "
+              + MINHASH_BINS
+              + " and "
+              + REUSED_BINS);
+    }
     HyperLogLog rareTemplates = HyperLogLog.fromBytes(readBytes(in));
     long modelHash = in.readLong();
     long modelAdoptedAt = in.readLong();
@@ -371,10 +473,14 @@ public final class AccountProfile {
             gaps,
             hours,
             templateSet,
+            reusedSet,
             rareTemplates,
             pivot);
     p.linkedPayment = linkedPayment;
     p.bandsDigest = bandsDigest;
+    p.reusedDigest = reusedDigest;
+    p.firstUsesLow = firstUsesLow;
+    p.firstUsesHigh = firstUsesHigh;
     p.firstSeen = l[0];
     p.lastSeen = l[1];
     p.exchanges = l[2];
@@ -392,10 +498,12 @@ public final class AccountProfile {
     p.earlyModelHash = earlyModelHash;
     p.nextEvaluationAt = in.readLong();
     p.lastEvaluatedTime = in.readLong();
-    p.evidence = in.readDouble();
-    p.alertBand = in.readInt();
-    p.maxBin = in.readInt();
-    p.flaggedAt = in.readLong();
+    if (version < 3) {
+      p.evidence = in.readDouble();
+      p.alertBand = in.readInt();
+      p.maxBin = in.readInt();
+      p.flaggedAt = in.readLong();
+    }
     p.allowlisted = in.readBoolean();
     return p;
   }

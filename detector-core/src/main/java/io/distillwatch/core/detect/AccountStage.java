@@ -6,6 +6,7 @@ import io.distillwatch.core.link.LinkKey;
 import io.distillwatch.core.link.RarityTable;
 import io.distillwatch.core.link.StageMessage;
 import io.distillwatch.core.sketch.Hash64;
+import io.distillwatch.core.sketch.MinHash;
 import io.distillwatch.core.stats.TailProbabilities;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.LongPredicate;
 
 /**
  * The detector's account stage: folds each exchange into its account's {@link AccountProfile}, and
@@ -237,8 +239,7 @@ public final class AccountStage {
     }
     if (hashes.template != 0
         && !templates.commonObserved(template, LinkKey.TEMPLATE, hashes.template, liveAccounts)) {
-      p.templateSet.add(hashes.template);
-      p.rareTemplates.add(hashes.template);
+      p.addRareTemplate(hashes.template);
       if (novelPrompt) {
         // Without a prompt hash every exchange is a prompt of its own (see PromptStage.novel).
         p.novelOnRare.add(hashes.prompt != 0 ? hashes.prompt : exchangeKey(p));
@@ -312,47 +313,83 @@ public final class AccountStage {
   private void linkTemplateSet(AccountProfile p, long ts, double live, List<StageMessage> out) {
     // A template is admitted to the set while it is rare, and may turn out common later: early in
     // a stream an IDE's system prompt has few users yet. Its early users would share it in their
-    // bands, and be linked, for good, as a group as large as the IDE's first users. So the set is
-    // purged of what is common now, every time it is banded.
-    if (p.templateSet.removeIf(t -> templates.common(LinkKey.TEMPLATE, t, live)) > 0) {
+    // bands, and be linked, for good, as a group as large as the IDE's first users. So the sets are
+    // purged of what is common now, every time they are banded.
+    LongPredicate common = t -> templates.common(LinkKey.TEMPLATE, t, live);
+    if (p.templateSet.removeIf(common) > 0) {
       // The same holds for the count of new prompts on rare templates: an early user of what is
       // now an IDE's system prompt counted its first prompts under it as its own. The count
       // cannot tell those apart from the rest, so it starts afresh (a template turns common
       // once, so it does at most once per such template).
       p.novelOnRare.clear();
     }
+    p.reusedSet.removeIf(common);
     // A set of one or two templates says little: band only richer sets.
-    if (p.rareTemplates.estimate() < MIN_RARE_TEMPLATES
-        || p.templateSet.occupiedBins() < MIN_RARE_TEMPLATES) {
+    if (p.rareTemplates.estimate() < MIN_RARE_TEMPLATES) {
       return;
-    }
-    long[] bands = p.templateSet.bandKeys(config.lshBands());
-    long digest = Arrays.hashCode(bands) * 0x9E3779B97F4A7C15L + bands.length;
-    if (digest == p.bandsDigest) {
-      return; // the same bands were sent already: the link stage needs each only once
     }
     // During the warm-up the bands are counted and their first users kept, but they link nobody
     // (see DetectorConfig.Builder#templateSetWarmUp). They are not taken as sent: the account
     // bands again at its next point, with what is common by then purged, and links then.
     int flags = ts - streamStart < config.templateSetWarmUpMillis() ? StageMessage.WARMING_UP : 0;
+    long sent =
+        sendBands(p, p.templateSet, config.lshBands(), 0, p.bandsDigest, flags, ts, live, out);
+    // The reused templates are banded beside the whole set, on keys of their own (the salt), with
+    // the same rows per band: an account whose set is diluted by one-off templates links through
+    // them, and an account whose set is not (the default start's accounts) links as it did.
+    int reusedBands =
+        Math.max(1, config.lshBands() * AccountProfile.REUSED_BINS / AccountProfile.MINHASH_BINS);
+    long reused =
+        sendBands(p, p.reusedSet, reusedBands, REUSED_SALT, p.reusedDigest, flags, ts, live, out);
     if (flags == 0) {
-      p.bandsDigest = digest;
+      p.bandsDigest = sent;
+      p.reusedDigest = reused;
     }
-    for (long band : bands) {
+  }
+
+  /**
+   * Sends {@code set}'s band keys (each XOR {@code salt}) unless the set holds fewer than {@link
+   * #MIN_RARE_TEMPLATES} templates or the same bands were sent already ({@code sentDigest}: the
+   * link stage needs each only once). Returns the digest of what the set bands to now, or {@code
+   * sentDigest} if nothing was sent.
+   */
+  private static long sendBands(
+      AccountProfile p,
+      MinHash set,
+      int bands,
+      long salt,
+      long sentDigest,
+      int flags,
+      long ts,
+      double live,
+      List<StageMessage> out) {
+    if (set.occupiedBins() < MIN_RARE_TEMPLATES) {
+      return sentDigest;
+    }
+    long[] keys = set.bandKeys(bands);
+    long digest = (Arrays.hashCode(keys) * 0x9E3779B97F4A7C15L + keys.length) ^ salt;
+    if (digest == sentDigest) {
+      return sentDigest;
+    }
+    for (long band : keys) {
       out.add(
           StageMessage.observe(
               p.accountId,
               p.accountHash,
               p.orgHash,
               LinkKey.TEMPLATE_SET,
-              band,
+              band ^ salt,
               null, // named by the cluster stage if it links (StageMessage#indicatorValue)
               ts,
               p.exchanges,
               live,
               flags));
     }
+    return digest;
   }
+
+  /** Salt of the reused-template band keys ("REUSED" and a 1), apart from the whole set's. */
+  private static final long REUSED_SALT = 0x5245555345440001L;
 
   // ---------------------------------------------------------------------------------------------
   // evaluation

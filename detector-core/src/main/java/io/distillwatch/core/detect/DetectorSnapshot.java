@@ -71,9 +71,10 @@ final class DetectorSnapshot {
   /**
    * Written version. 3: the staged detector (account, link and cluster stages); 4: linker form 4,
    * without the linker's key table; 5: the prompt stage (novelty) before the account stage, the
-   * calibration in the cluster stage, and the account stage's live-account count.
+   * calibration in the cluster stage, and the account stage's live-account count; 6: account
+   * profiles of form 3 (the reused-template set), the rest as in 5.
    */
-  static final int VERSION = 5;
+  static final int VERSION = 6;
 
   /** The oldest version read. */
   static final int OLDEST_READ = 3;

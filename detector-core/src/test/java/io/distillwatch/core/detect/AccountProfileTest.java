@@ -74,8 +74,7 @@ class AccountProfileTest {
     h.compute(e);
     p.update(e, h, r.nextInt(4) != 0);
     if (h.template != 0) {
-      p.templateSet.add(h.template);
-      p.rareTemplates.add(h.template);
+      p.addRareTemplate(h.template);
     }
     if (h.model != p.modelHash) {
       p.modelHash = h.model;

@@ -236,6 +236,31 @@ class DetectionGoalsTest {
   }
 
   /**
+   * The reasoning campaign started with the stream: its three accounts band their template sets
+   * only inside the three-day warm-up, and by their next points after it (exchanges 1,024 and
+   * 2,048) each whole set holds 43 to 68 distinct templates against a pool of 40, the rest one-off
+   * hashes of prompts sent without a template, and no band joins them. Without the reused-template
+   * set it was caught on neither seed (seed 5: 0 of 3 accounts; seed 11: 2 of 3). Their pools link
+   * them now; hydra's time is not asserted here (seed 5 first alerts it at +6.2 h).
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {5, 11})
+  void reasoningCampaignStartedWithTheStream_linkedByItsReusedTemplates(long seed) {
+    TraceGenerator trace =
+        TraceGenerator.builder().seed(seed).start(Instant.parse("2026-04-22T00:00:00Z")).build();
+    Evaluation.Report report = replay(trace, trace.labels());
+    Evaluation.CampaignResult reasoning = campaign(report, ScenarioPresets.REASONING_150K);
+    assertEquals(1.0, reasoning.recall(), "reasoning recall, seed " + seed);
+    assertTrue(
+        report.benignFalsePositiveRate() <= 0.001, "FPR " + report.benignFalsePositiveRate());
+    for (Evaluation.BenignResult b : report.benign()) {
+      if (b.hardNegative()) {
+        assertEquals(0L, b.flagged(), b.archetype() + " flagged, seed " + seed);
+      }
+    }
+  }
+
+  /**
    * At {@code --scale 0.03} the hydra campaign has 750 accounts beside the 3,000 benign ones, a
    * fifth of the population, with cards behind 20 to 200 of them. The payment cap once stopped at
    * 100 accounts in so small a population, so the later holders of a card joined nobody: 69.6%

@@ -24,16 +24,20 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Keyed profile state as a checkpoint of this version holds it, checked in as a golden fixture
- * ({@code state/account-profile-form2.bin}: the serializer snapshot as Flink writes it, then three
- * profiles as the state backend stores them). Later versions must keep restoring it; a simulated
+ * ({@code state/account-profile-form3.bin}: the serializer snapshot as Flink writes it, then three
+ * profiles as the state backend stores them). Later versions must keep restoring it; the fixture of
+ * the previous form ({@code state/account-profile-form2.bin}) migrates to this one; a simulated
  * next profile form (a field added) migrates it; corrupt bytes never restore.
  *
- * <p>Regenerate (only when the form version changes, as a new file beside the old one): {@code mvn
+ * <p>Regenerate (only when the form version changes, as a new file beside the old ones): {@code mvn
  * -o -pl flink-job -am test -Dtest=ProfileStateFixtureTest -Dsurefire.failIfNoSpecifiedTests=false
  * -Ddistillwatch.writeFixtures=$PWD/flink-job/src/test/resources}.
  */
 class ProfileStateFixtureTest {
-  static final String FIXTURE = "state/account-profile-form2.bin";
+  static final String FIXTURE = "state/account-profile-form" + AccountProfile.FORM_VERSION + ".bin";
+
+  /** The fixture written by the build before form 3, whose profiles have no reused templates. */
+  static final String FORM2_FIXTURE = "state/account-profile-form2.bin";
 
   /**
    * The fixture's profiles: account, exchanges, lastSeen (from {@link SerializersTest#profile}).
@@ -62,16 +66,27 @@ class ProfileStateFixtureTest {
     if (to != null) {
       Path file = Path.of(to, FIXTURE);
       Files.createDirectories(file.getParent());
+      if (Files.exists(file)) {
+        throw new IOException(file + " exists: fixtures are written once per form, never over");
+      }
       Files.write(file, write());
     }
-    try (InputStream in = ProfileStateFixtureTest.class.getResourceAsStream("/" + FIXTURE)) {
-      assertTrue(in != null, "fixture " + FIXTURE + " is on the test classpath");
+    return resource(FIXTURE);
+  }
+
+  static byte[] resource(String name) throws IOException {
+    try (InputStream in = ProfileStateFixtureTest.class.getResourceAsStream("/" + name)) {
+      assertTrue(in != null, "fixture " + name + " is on the test classpath");
       return in.readAllBytes();
     }
   }
 
   static Fixture fixture() throws IOException {
-    DataInputDeserializer in = new DataInputDeserializer(fixtureBytes());
+    return parse(fixtureBytes());
+  }
+
+  static Fixture parse(byte[] bytes) throws IOException {
+    DataInputDeserializer in = new DataInputDeserializer(bytes);
     TypeSerializerSnapshot<AccountProfile> snapshot =
         TypeSerializerSnapshot.readVersionedSnapshot(
             in, ProfileStateFixtureTest.class.getClassLoader());
@@ -84,6 +99,33 @@ class ProfileStateFixtureTest {
     }
     assertEquals(0, in.available(), "nothing after the last value");
     return new Fixture(snapshot, values);
+  }
+
+  /**
+   * A checkpoint of form 2 restores by migration: the same accounts, counts and times, no reused
+   * templates yet (the profile learns them again), and written in this form it reads back to the
+   * same bytes.
+   */
+  @Test
+  void form2Fixture_migrates_sameProfiles() throws IOException {
+    Fixture f = parse(resource(FORM2_FIXTURE));
+    AccountProfileSerializer now = new AccountProfileSerializer();
+    assertEquals(2, ((FormSerializerSnapshot<AccountProfile>) f.snapshot()).formVersion());
+    assertTrue(
+        now.snapshotConfiguration()
+            .resolveSchemaCompatibility(f.snapshot())
+            .isCompatibleAfterMigration());
+    TypeSerializer<AccountProfile> restore = f.snapshot().restoreSerializer();
+    for (int i = 0; i < ACCOUNTS.length; i++) {
+      AccountProfile p = restore.deserialize(new DataInputDeserializer(f.values().get(i)));
+      AccountProfile expected = SerializersTest.profile(ACCOUNTS[i], EXCHANGES[i]);
+      assertEquals(ACCOUNTS[i], p.accountId());
+      assertEquals(expected.exchanges(), p.exchanges());
+      assertEquals(expected.lastSeen(), p.lastSeen());
+      byte[] migrated = SerializersTest.bytes(now, p);
+      AccountProfile again = now.deserialize(new DataInputDeserializer(migrated));
+      assertArrayEquals(migrated, SerializersTest.bytes(now, again));
+    }
   }
 
   @Test
