@@ -120,8 +120,9 @@ public final class AccountProfile {
    * added to {@link #reusedSet}. A slot keeps the template that last took it, so a pool template is
    * recognised when no other template took its slot between two of its uses: of a pool of 40 used
    * in turn, about one use in twelve, and each of a pool template's many uses is another chance. A
-   * one-off template is taken for reused only if its slot holds an equal fingerprint by chance, 1
-   * in 255. Two words, not an array: no object, no bounds check, 16 bytes of form.
+   * one-off template is taken for reused only if its slot holds an equal fingerprint by chance,
+   * about 1 in 254 (fingerprints are the low byte, with 0 taken as 1). Two words, not an array: no
+   * object, no bounds check, 16 bytes of form.
    */
   long firstUsesLow;
 
@@ -173,6 +174,16 @@ public final class AccountProfile {
    * profile adds its first keys again, which changes nothing either.
    */
   private long lastTemplate;
+
+  /**
+   * The template {@link #addRareTemplate} last added to the template sets, and the template of its
+   * previous call if that call found it in the first-use table and added it to {@link #reusedSet}
+   * (0: none). A repeat of that template would find it again (a hit changes no slot) and add it
+   * again, which changes nothing. Not part of the form either, for the same reason.
+   */
+  private long lastRare;
+
+  private long lastReused;
 
   private long lastIp;
   private long lastAsn;
@@ -280,24 +291,45 @@ public final class AccountProfile {
    * {@link #rareTemplates}, and {@link #reusedSet} if the first-use table recognises it.
    */
   void addRareTemplate(long template) {
-    templateSet.add(template);
-    rareTemplates.add(template);
+    // An account mostly repeats its previous template: adding it again to the sketches changes
+    // nothing, and skipping the adds skips reading three objects, likely cache misses in a profile
+    // last touched 100k exchanges ago (as lastTemplate does for update). A purge that may have
+    // dropped the template resets both (forgetRecentTemplates).
+    if (template != lastRare) {
+      templateSet.add(template);
+      rareTemplates.add(template);
+      lastRare = template;
+    }
+    if (template == lastReused) {
+      return;
+    }
     long h = Hash64.mix(template ^ FIRST_USE_SALT);
-    int shift =
-        (int) (h >>> 61) << 3; // slot = top four bits: the word by bit 60, the byte by 61-63
-    long fingerprint = 1 + Long.remainderUnsigned(h & 0xFFFFFFFFL, 255); // 1..255
+    int shift = (int) (h >>> 61) << 3; // slot: the word by bit 60, the byte by bits 61-63
+    long fingerprint = h & 0xFF;
+    fingerprint |= (fingerprint - 1) >>> 63; // 0 (an empty slot) becomes 1, without a branch
     boolean high = (h & (1L << 60)) != 0;
     long word = high ? firstUsesHigh : firstUsesLow;
     if (((word >>> shift) & 0xFF) == fingerprint) {
       reusedSet.add(template);
+      lastReused = template;
       return;
     }
     word = (word & ~(0xFFL << shift)) | (fingerprint << shift);
+    lastReused = 0; // the slot it took may be the last reused template's
     if (high) {
       firstUsesHigh = word;
     } else {
       firstUsesLow = word;
     }
+  }
+
+  /**
+   * Forgets which template {@link #addRareTemplate} added last, so that it adds the next one
+   * whatever it is: call after removing features from the template sets.
+   */
+  void forgetRecentTemplates() {
+    lastRare = 0;
+    lastReused = 0;
   }
 
   /** The account this profile describes. */

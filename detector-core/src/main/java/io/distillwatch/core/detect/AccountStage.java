@@ -324,6 +324,7 @@ public final class AccountStage {
       p.novelOnRare.clear();
     }
     p.reusedSet.removeIf(common);
+    p.forgetRecentTemplates();
     // A set of one or two templates says little: band only richer sets.
     if (p.rareTemplates.estimate() < MIN_RARE_TEMPLATES) {
       return;

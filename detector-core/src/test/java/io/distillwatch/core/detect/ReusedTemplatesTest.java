@@ -1,18 +1,25 @@
 package io.distillwatch.core.detect;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distillwatch.core.sketch.MinHash;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.LongPredicate;
 import org.junit.jupiter.api.Test;
 
 /**
  * The reused-template set ({@link AccountProfile#reusedSet}): what an account's traffic comes back
- * to enters it, a template used once only by the first-use table's fingerprint chance (1 in 255 per
- * use), so an operator's pool keeps its bins where one-off templates crowd it out of the whole set.
+ * to enters it, a template used once only by the first-use table's fingerprint chance (about 1 in
+ * 254 per use), so an operator's pool keeps its bins where one-off templates crowd it out of the
+ * whole set.
  */
 class ReusedTemplatesTest {
   private static final int SEEDS = 500;
@@ -35,10 +42,46 @@ class ReusedTemplatesTest {
   }
 
   /**
+   * addRareTemplate skips the adds of a template it added last: the sketches and the first-use
+   * table must be exactly those of adding every time (a profile told to forget before each add),
+   * with runs of repeats, and purges of the sets in between that the caller follows with {@link
+   * AccountProfile#forgetRecentTemplates}.
+   */
+  @Test
+  void skippingRepeats_sameStateAsAddingEveryTime() throws IOException {
+    for (int seed = 0; seed < SEEDS; seed++) {
+      SplittableRandom r = new SplittableRandom(seed);
+      AccountProfile skipping = new AccountProfile("acct");
+      AccountProfile every = new AccountProfile("acct");
+      long[] pool = r.longs(1 + r.nextInt(60)).toArray();
+      long template = pool[0];
+      for (int i = 0; i < 2_000; i++) {
+        if (r.nextInt(3) == 0) {
+          template = r.nextInt(4) == 0 ? r.nextLong() : pool[r.nextInt(pool.length)];
+        }
+        skipping.addRareTemplate(template);
+        every.forgetRecentTemplates();
+        every.addRareTemplate(template);
+        if (r.nextInt(200) == 0) {
+          long drop = pool[r.nextInt(pool.length)];
+          long salt = r.nextLong();
+          LongPredicate same = t -> t == drop || ((t ^ salt) & 7) == 0;
+          for (AccountProfile p : List.of(skipping, every)) {
+            p.templateSet.removeIf(same);
+            p.reusedSet.removeIf(same);
+          }
+          skipping.forgetRecentTemplates();
+        }
+      }
+      assertArrayEquals(bytes(every), bytes(skipping), "seed " + seed);
+    }
+  }
+
+  /**
    * Admissions of one-off templates are bounded by the fingerprint chance: 300 distinct templates,
-   * each used once, make at most 300/255 = 1.18 admissions on average, and occupied bins are at
-   * most the admissions. The bound is checked on the mean over 500 accounts (its standard error is
-   * about 0.05).
+   * each used once, make at most 300 x 258/65,536 = 1.18 admissions on average (fingerprint 1 is
+   * twice as likely as the others), and occupied bins are at most the admissions. The bound is
+   * checked on the mean over 500 accounts (its standard error is about 0.05).
    */
   @Test
   void templatesUsedOnce_enterOnlyByFingerprintChance() {
@@ -53,7 +96,7 @@ class ReusedTemplatesTest {
       assertEquals(1, Math.min(1, p.templateSet.occupiedBins()), "the whole set holds them");
     }
     double mean = (double) occupied / SEEDS;
-    assertTrue(mean <= 300 / 255.0 + 4 * 0.05, "mean occupied bins " + mean);
+    assertTrue(mean <= 300 * 258 / 65536.0 + 4 * 0.05, "mean occupied bins " + mean);
   }
 
   /**
@@ -146,5 +189,11 @@ class ReusedTemplatesTest {
       }
     }
     return false;
+  }
+
+  private static byte[] bytes(AccountProfile p) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    p.writeTo(new DataOutputStream(out));
+    return out.toByteArray();
   }
 }
