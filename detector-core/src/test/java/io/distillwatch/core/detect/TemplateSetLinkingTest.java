@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distillwatch.core.io.Category;
 import io.distillwatch.core.io.Exchange;
+import io.distillwatch.core.sketch.MinHash;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -65,6 +66,83 @@ class TemplateSetLinkingTest {
         linkedWithoutWarmUp >= 2,
         "without the warm-up, first IDE users are linked (else this stream tests nothing): "
             + linkedWithoutWarmUp);
+  }
+
+  /**
+   * An operator whose accounts start with the stream and send seven prompts in ten without one of
+   * its 40 templates (each such prompt's template hash is its own): by the end of the warm-up the
+   * one-off templates hold most of each account's whole template set, so the whole sets hardly
+   * agree in any band, yet the accounts link after it through the templates they come back to (the
+   * reused-template set), while the IDE users stay apart. Without the reused bands (measured by
+   * leaving them unsent) one account stays out of the group on seed 1: the shared template keys
+   * sampled at the accounts' evaluation points link the rest.
+   */
+  @Test
+  void operatorFromTheStreamsStart_diluted_linksAfterTheWarmUpByReusedTemplates() {
+    for (long seed = 1; seed <= 3; seed++) {
+      ExtractionDetector detector = ExtractionDetector.builder().build();
+      long warmUp = detector.config().templateSetWarmUpMillis();
+      SplittableRandom r = new SplittableRandom(seed);
+      List<Exchange> stream = stream(seed, true, START + 365 * 24 * 60 * MINUTE); // no op here
+      stream.removeIf(e -> e.accountId().startsWith("op-"));
+      List<Exchange> all = new ArrayList<>(stream);
+      for (int a = 0; a < OPERATOR; a++) {
+        long t = START + a * MINUTE;
+        while (t < START + warmUp + 36 * 60 * MINUTE) {
+          t += (1 + r.nextInt(8)) * MINUTE;
+          double u = r.nextDouble();
+          String template =
+              r.nextInt(10) < 3 ? "op-pool-" + (int) (40 * u * u) : "free-" + r.nextLong();
+          all.add(exchange(t, "op-" + a, "192.0.2." + a, template, r));
+        }
+      }
+      all.sort(Comparator.comparingLong(Exchange::timestamp));
+      for (Exchange e : all) {
+        detector.observe(e);
+      }
+      for (int a = 0; a < OPERATOR; a++) {
+        MinHash whole = profile(detector, "op-" + a).templateSet;
+        int pool = 0;
+        int bins = 0;
+        for (long f : features(whole)) {
+          bins++;
+          pool += isPool(f) ? 1 : 0;
+        }
+        assertTrue(
+            pool * 2 < bins, "op-" + a + ": pool templates hold " + pool + " of " + bins + " bins");
+      }
+      assertEquals(List.of(), linkedIdeUsers(detector), "IDE users linked, seed " + seed);
+      assertOperatorLinked(detector, seed);
+    }
+  }
+
+  private static AccountProfile profile(ExtractionDetector detector, String account) {
+    for (AccountProfile p : detector.profiles.values()) {
+      if (p.accountId().equals(account)) {
+        return p;
+      }
+    }
+    throw new AssertionError("no profile of " + account);
+  }
+
+  private static boolean isPool(long feature) {
+    for (int i = 0; i < 40; i++) {
+      if (feature == AccountProfile.hash("op-pool-" + i)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static List<Long> features(MinHash set) {
+    List<Long> out = new ArrayList<>();
+    set.copy()
+        .removeIf(
+            f -> {
+              out.add(f);
+              return false;
+            });
+    return out;
   }
 
   private static List<String> linkedIdeUsers(ExtractionDetector detector) {
