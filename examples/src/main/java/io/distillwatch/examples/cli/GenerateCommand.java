@@ -46,7 +46,12 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--labels", required = true, description = "Labels file to write (JSON).")
   Path labels;
 
-  @Option(names = "--start", description = "Trace start, ISO instant (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--start",
+      converter = StartOption.Converter.class,
+      description =
+          "Trace start: an ISO instant, or default (the generator's, a week before the largest"
+              + " campaign; ${DEFAULT-VALUE}).")
   Instant start = TraceGenerator.DEFAULT_START;
 
   @Option(names = "--end", description = "Trace end, exclusive (default: ${DEFAULT-VALUE}).")

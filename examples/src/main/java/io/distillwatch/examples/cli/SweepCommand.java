@@ -7,7 +7,6 @@ import io.distillwatch.examples.replay.Goals;
 import io.distillwatch.examples.replay.Replay;
 import java.io.PrintWriter;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -43,7 +42,7 @@ import picocli.CommandLine.Option;
             + " prints each replay's results against the detector's goals.")
 public final class SweepCommand implements Callable<Integer> {
   /** The start value meaning the generator's default. */
-  static final String DEFAULT_START = "default";
+  static final String DEFAULT_START = StartOption.DEFAULT;
 
   @Option(
       names = "--seeds",
@@ -169,8 +168,7 @@ public final class SweepCommand implements Callable<Integer> {
     try {
       for (String s : starts) {
         String start = s.trim();
-        Instant at =
-            start.equalsIgnoreCase(DEFAULT_START) ? TraceGenerator.DEFAULT_START : parse(start);
+        Instant at = StartOption.parse(start);
         for (String w : without) {
           variants.add(
               new Variant(start, at, OptionalField.parse(Arrays.asList(w.trim().split("\\+")))));
@@ -184,19 +182,6 @@ public final class SweepCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     return variants;
-  }
-
-  private static Instant parse(String instant) {
-    try {
-      return Instant.parse(instant);
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          "start '"
-              + instant
-              + "' is neither 'default' nor an ISO instant such as"
-              + " 2026-04-22T00:00:00Z",
-          e);
-    }
   }
 
   private TraceGenerator generator(Variant v, long seed) {

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distillwatch.examples.generate.Labels;
 import io.distillwatch.examples.generate.LabelsJson;
+import io.distillwatch.examples.generate.TraceGenerator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -145,6 +147,46 @@ class GenerateCommandTest {
     assertEquals(DistillwatchCli.EXIT_USAGE, code);
     assertTrue(err.toString().contains("unknown optional field 'ips'"), err.toString());
     assertTrue(Files.notExists(dir.resolve("t")));
+  }
+
+  /** {@code --start} takes what {@code sweep --start} takes: {@code default} or an ISO instant. */
+  @Test
+  void generate_startDefault_isTheGeneratorsDefault_andABadStartIsNamed() throws IOException {
+    Path labels = dir.resolve("l.json");
+    int code =
+        run(
+            "generate",
+            "--scenario",
+            "low-and-slow",
+            "--scale",
+            "0.002",
+            "--start",
+            "default",
+            "--end",
+            TraceGenerator.DEFAULT_START.plus(Duration.ofDays(1)).toString(),
+            "--min-benign-accounts",
+            "20",
+            "--output",
+            dir.resolve("t.jsonl").toString(),
+            "--labels",
+            labels.toString());
+    assertEquals(0, code, err.toString());
+    assertEquals(TraceGenerator.DEFAULT_START.toEpochMilli(), LabelsJson.read(labels).start());
+
+    code =
+        run(
+            "generate",
+            "--start",
+            "yesterday",
+            "--output",
+            dir.resolve("t2").toString(),
+            "--labels",
+            dir.resolve("l2").toString());
+    assertEquals(DistillwatchCli.EXIT_USAGE, code);
+    assertTrue(
+        err.toString().contains("start 'yesterday' is neither 'default' nor an ISO instant"),
+        err.toString());
+    assertTrue(Files.notExists(dir.resolve("t2")));
   }
 
   private static String[] concat(String[] tail, String... head) {
