@@ -155,7 +155,7 @@ class ReusedTemplatesTest {
   }
 
   /** The features a MinHash holds as bin minima, recovered by {@link MinHash#removeIf}. */
-  private static Set<Long> features(MinHash set) {
+  static Set<Long> features(MinHash set) {
     Set<Long> out = new HashSet<>();
     set.copy()
         .removeIf(

@@ -104,7 +104,7 @@ class TemplateSetLinkingTest {
         MinHash whole = profile(detector, "op-" + a).templateSet;
         int pool = 0;
         int bins = 0;
-        for (long f : features(whole)) {
+        for (long f : ReusedTemplatesTest.features(whole)) {
           bins++;
           pool += isPool(f) ? 1 : 0;
         }
@@ -132,17 +132,6 @@ class TemplateSetLinkingTest {
       }
     }
     return false;
-  }
-
-  private static List<Long> features(MinHash set) {
-    List<Long> out = new ArrayList<>();
-    set.copy()
-        .removeIf(
-            f -> {
-              out.add(f);
-              return false;
-            });
-    return out;
   }
 
   private static List<String> linkedIdeUsers(ExtractionDetector detector) {

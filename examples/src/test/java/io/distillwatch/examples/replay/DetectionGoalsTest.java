@@ -251,13 +251,7 @@ class DetectionGoalsTest {
     Evaluation.Report report = replay(trace, trace.labels());
     Evaluation.CampaignResult reasoning = campaign(report, ScenarioPresets.REASONING_150K);
     assertEquals(1.0, reasoning.recall(), "reasoning recall, seed " + seed);
-    assertTrue(
-        report.benignFalsePositiveRate() <= 0.001, "FPR " + report.benignFalsePositiveRate());
-    for (Evaluation.BenignResult b : report.benign()) {
-      if (b.hardNegative()) {
-        assertEquals(0L, b.flagged(), b.archetype() + " flagged, seed " + seed);
-      }
-    }
+    assertBenignQuiet(report, seed);
   }
 
   /**
@@ -290,6 +284,11 @@ class DetectionGoalsTest {
     assertTrue(
         hydra.timeToFirstAlertMillis() >= 0 && hydra.timeToFirstAlertMillis() <= 6 * 3_600_000L,
         "hydra first alert after " + hydra.timeToFirstAlertMillis() / 3.6e6 + " h");
+    assertBenignQuiet(report, seed);
+  }
+
+  /** Benign FPR at most 0.1%, no hard negative flagged. */
+  private static void assertBenignQuiet(Evaluation.Report report, long seed) {
     assertTrue(
         report.benignFalsePositiveRate() <= 0.001, "FPR " + report.benignFalsePositiveRate());
     for (Evaluation.BenignResult b : report.benign()) {
