@@ -19,8 +19,9 @@ import java.io.IOException;
  *
  * <p>Implementation notes: the sketches are sized for a serialized profile under 1 KiB (see {@code
  * AccountProfileTest}): HyperLogLog at precision 6 (64 six-bit registers, 13% standard error, ample
- * for "how many distinct IPs per exchange"), a 16-bin MinHash of the template set for LSH linking,
- * a 24 x 1 h window for the current rate and a 14 x 1 day window for the baseline.
+ * for "how many distinct IPs per exchange"), a 16-bin MinHash of the template set for LSH linking
+ * and an 8-bin one of the templates the account came back to, a 24 x 1 h window for the current
+ * rate and a 14 x 1 day window for the baseline.
  */
 public final class AccountProfile {
   /**
@@ -35,9 +36,6 @@ public final class AccountProfile {
 
   /** Bins of {@link #reusedSet}: half of {@link #MINHASH_BINS}, to keep the profile in 1 KiB. */
   static final int REUSED_BINS = 8;
-
-  /** Slots of the first-use table ({@link #firstUsesLow}, {@link #firstUsesHigh}). */
-  static final int FIRST_USE_SLOTS = 16;
 
   /** Salt of a template's first-use slot and fingerprint (independent of the MinHash's own). */
   private static final long FIRST_USE_SALT = 0x243F6A8885A308D3L;
