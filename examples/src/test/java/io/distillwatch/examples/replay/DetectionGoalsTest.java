@@ -221,8 +221,7 @@ class DetectionGoalsTest {
   @ParameterizedTest
   @ValueSource(longs = {42, 7})
   void campaignsUnderwayWhenTheStreamStarts_caught_andBenignQuiet(long seed) {
-    TraceGenerator trace =
-        TraceGenerator.builder().seed(seed).start(Instant.parse("2026-04-22T00:00:00Z")).build();
+    TraceGenerator trace = startedWithTheHydra(seed);
     Evaluation.Report report = replay(trace, trace.labels());
     Labels.Campaign hydraLabel =
         trace.labels().campaigns().stream()
@@ -246,8 +245,7 @@ class DetectionGoalsTest {
   @ParameterizedTest
   @ValueSource(longs = {5, 11})
   void reasoningCampaignStartedWithTheStream_linkedByItsReusedTemplates(long seed) {
-    TraceGenerator trace =
-        TraceGenerator.builder().seed(seed).start(Instant.parse("2026-04-22T00:00:00Z")).build();
+    TraceGenerator trace = startedWithTheHydra(seed);
     Evaluation.Report report = replay(trace, trace.labels());
     Evaluation.CampaignResult reasoning = campaign(report, ScenarioPresets.REASONING_150K);
     assertEquals(1.0, reasoning.recall(), "reasoning recall, seed " + seed);
@@ -269,6 +267,11 @@ class DetectionGoalsTest {
     assertTrue(hydra.recall() >= 0.95, "hydra recall " + hydra.recall() + ", seed " + seed);
     assertTrue(hydra.afterOwnFlag() >= 0.8, "after own flag " + hydra.afterOwnFlag());
     assertHydraWithinSixHours_andBenignQuiet(report, seed);
+  }
+
+  /** The default trace of {@code seed}, started on 22 April, as the hydra campaign starts. */
+  private static TraceGenerator startedWithTheHydra(long seed) {
+    return TraceGenerator.builder().seed(seed).start(Instant.parse("2026-04-22T00:00:00Z")).build();
   }
 
   /** Every goal of {@link Goals}: the assertion names all that are missed at once. */
