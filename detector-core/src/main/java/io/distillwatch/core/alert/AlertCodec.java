@@ -34,6 +34,16 @@ public final class AlertCodec {
   /** Version of the form {@link #write} writes. */
   public static final int VERSION = 1;
 
+  /**
+   * {@link #VERSION}, read when called: javac copies the constant into the classes that use it, so
+   * code in another module (the Flink job's serializers) that names the constant keeps the value it
+   * was compiled against until it is recompiled, while this method returns the binary form version
+   * of the detector-core it runs with.
+   */
+  public static int version() {
+    return VERSION;
+  }
+
   /** Most list or map entries accepted when reading: corrupt counts fail, not allocate. */
   static final int MAX_ENTRIES = 1 << 20;
 

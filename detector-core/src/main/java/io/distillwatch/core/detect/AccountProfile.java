@@ -31,6 +31,16 @@ public final class AccountProfile {
    */
   public static final int FORM_VERSION = 3;
 
+  /**
+   * {@link #FORM_VERSION}, read when called: javac copies the constant into the classes that use
+   * it, so code in another module (the Flink job's serializers) that names the constant keeps the
+   * value it was compiled against until it is recompiled, while this method returns the form
+   * version of the detector-core it runs with.
+   */
+  public static int formVersion() {
+    return FORM_VERSION;
+  }
+
   static final int HLL_PRECISION = 6;
   static final int MINHASH_BINS = 16;
 

@@ -74,6 +74,16 @@ public record StageMessage(
   /** Version of the {@link #writeTo} form; 2 adds the profile start and the signals. */
   public static final int FORM_VERSION = 2;
 
+  /**
+   * {@link #FORM_VERSION}, read when called: javac copies the constant into the classes that use
+   * it, so code in another module (the Flink job's serializers) that names the constant keeps the
+   * value it was compiled against until it is recompiled, while this method returns the form
+   * version of the detector-core it runs with.
+   */
+  public static int formVersion() {
+    return FORM_VERSION;
+  }
+
   /** Flag: the account is on the allowlist. */
   public static final int ALLOWLISTED = 1;
 

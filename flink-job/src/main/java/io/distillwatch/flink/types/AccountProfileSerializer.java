@@ -18,7 +18,7 @@ public final class AccountProfileSerializer extends FormSerializer<AccountProfil
   static final int OLDEST_FORM = 1;
 
   public AccountProfileSerializer() {
-    this(AccountProfile.FORM_VERSION);
+    this(AccountProfile.formVersion());
   }
 
   AccountProfileSerializer(int readVersion) {
@@ -27,7 +27,7 @@ public final class AccountProfileSerializer extends FormSerializer<AccountProfil
 
   @Override
   public int currentVersion() {
-    return AccountProfile.FORM_VERSION;
+    return AccountProfile.formVersion();
   }
 
   @Override

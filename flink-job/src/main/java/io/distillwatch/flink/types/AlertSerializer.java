@@ -11,7 +11,7 @@ public final class AlertSerializer extends FormSerializer<Alert> {
   private static final long serialVersionUID = 1L;
 
   public AlertSerializer() {
-    this(AlertCodec.VERSION);
+    this(AlertCodec.version());
   }
 
   private AlertSerializer(int readVersion) {
@@ -20,7 +20,7 @@ public final class AlertSerializer extends FormSerializer<Alert> {
 
   @Override
   public int currentVersion() {
-    return AlertCodec.VERSION;
+    return AlertCodec.version();
   }
 
   @Override

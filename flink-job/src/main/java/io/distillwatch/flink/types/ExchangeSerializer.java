@@ -11,7 +11,7 @@ public final class ExchangeSerializer extends FormSerializer<Exchange> {
   private static final long serialVersionUID = 1L;
 
   public ExchangeSerializer() {
-    this(ExchangeCodec.VERSION);
+    this(ExchangeCodec.version());
   }
 
   private ExchangeSerializer(int readVersion) {
@@ -20,7 +20,7 @@ public final class ExchangeSerializer extends FormSerializer<Exchange> {
 
   @Override
   public int currentVersion() {
-    return ExchangeCodec.VERSION;
+    return ExchangeCodec.version();
   }
 
   @Override

@@ -10,7 +10,7 @@ public final class StageMessageSerializer extends FormSerializer<StageMessage> {
   private static final long serialVersionUID = 1L;
 
   public StageMessageSerializer() {
-    this(StageMessage.FORM_VERSION);
+    this(StageMessage.formVersion());
   }
 
   private StageMessageSerializer(int readVersion) {
@@ -19,7 +19,7 @@ public final class StageMessageSerializer extends FormSerializer<StageMessage> {
 
   @Override
   public int currentVersion() {
-    return StageMessage.FORM_VERSION;
+    return StageMessage.formVersion();
   }
 
   @Override
