@@ -2,6 +2,7 @@ package io.distillwatch.core.detect;
 
 import io.distillwatch.core.io.Category;
 import io.distillwatch.core.io.Exchange;
+import io.distillwatch.core.io.Varints;
 import io.distillwatch.core.sketch.Hash64;
 import io.distillwatch.core.sketch.HyperLogLog;
 import io.distillwatch.core.sketch.MinHash;
@@ -17,19 +18,21 @@ import java.io.IOException;
  * The bounded state the detector keeps per account: windows, counters and small sketches, updated
  * in O(1) per exchange with no allocation.
  *
- * <p>Implementation notes: the sketches are sized for a serialized profile under 1 KiB (see {@code
- * AccountProfileTest}): HyperLogLog at precision 6 (64 six-bit registers, 13% standard error, ample
- * for "how many distinct IPs per exchange"), a 16-bin MinHash of the template set for LSH linking
- * and an 8-bin one of the templates the account came back to, a 24 x 1 h window for the current
- * rate and a 14 x 1 day window for the baseline.
+ * <p>Implementation notes: the sketches are sized for a serialized profile under 1 KiB with an
+ * account id of up to 200 characters (see {@code AccountProfileTest}): HyperLogLog at precision 6
+ * (64 six-bit registers, 13% standard error, ample for "how many distinct IPs per exchange"), a
+ * 16-bin MinHash of the template set for LSH linking and an 8-bin one of the templates the account
+ * came back to, a 24 x 1 h window for the current rate and a 14 x 1 day window for the baseline.
  */
 public final class AccountProfile {
   /**
    * Version of the {@link #writeTo} form: 2 dropped the linker index and added link state; 3 added
    * the set of reused templates ({@link #reusedSet}) and dropped the four evaluation fields that
-   * only snapshots before detector snapshot version 5 carried.
+   * only snapshots before detector snapshot version 5 carried; 4 writes counters, token totals and
+   * times as varints, a hash that is 0 as one flag bit instead of 8 bytes, and the primitives in
+   * their version 2 forms (about 170 bytes less: 814 to 830 bytes where form 3 took 979 to 994).
    */
-  public static final int FORM_VERSION = 3;
+  public static final int FORM_VERSION = 4;
 
   /**
    * {@link #FORM_VERSION}, read when called: javac copies the constant into the classes that use
@@ -360,56 +363,104 @@ public final class AccountProfile {
     return Math.max(1.0, (lastSeen - firstSeen) / (double) DAY);
   }
 
+  // Form 4's flag bits: which of the hashes are written (a 0 is not), and the allowlist.
+  private static final int HAS_LINKED_PAYMENT = 1;
+  private static final int HAS_BANDS_DIGEST = 1 << 1;
+  private static final int HAS_REUSED_DIGEST = 1 << 2;
+  private static final int HAS_ORG = 1 << 3;
+  private static final int HAS_PAYMENT = 1 << 4;
+  private static final int HAS_MODEL = 1 << 5;
+  private static final int HAS_EARLY_MODEL = 1 << 6;
+  private static final int ALLOWLISTED = 1 << 7;
+
   /**
-   * Writes the profile. Layout (form version 3), in order: UTF account id, long linked payment
-   * hash, long template-set bands digest (version 1: int linker index instead), long reused bands
-   * digest (from version 3), 7 longs (firstSeen, lastSeen, exchanges, orgHash, paymentHash,
-   * outputTokens, inputTokens), 4 ints (reasoning, highValue, toolUse, novel), long novel output
-   * tokens, hourly and daily windows, four length-prefixed HyperLogLogs (templates, novel prompts
-   * on rare templates (every prompt, before it had that meaning), ips, asns), inter-arrival stats,
-   * hour-of-day histogram, length-prefixed MinHash of the template set, then (from version 3) the
-   * length-prefixed MinHash of reused templates and the two first-use words, the length-prefixed
-   * rare-template HyperLogLog, model state (3 longs and the pivot EWMA), detector bookkeeping (2
-   * longs; versions 1 and 2: then a double, two ints and a long of evaluation state), the
-   * allowlisted boolean. The version is written once per snapshot, not per profile.
+   * Writes the profile. Layout (form version 4; varints and zigzags as in {@link Varints}), in
+   * order: UTF account id; a flags byte (bits 0-6: linked payment, template-set bands digest,
+   * reused bands digest, org hash, payment hash, model hash and early model hash are nonzero; bit
+   * 7: allowlisted); the linked payment, bands digest and reused digest as longs, each only if its
+   * flag is set; zigzag firstSeen, zigzag lastSeen - firstSeen, varint exchanges; org and payment
+   * hashes as longs if flagged; varints outputTokens, inputTokens, reasoning, highValue, toolUse,
+   * novel, novelOutputTokens; the hourly and daily windows; four HyperLogLogs with varint lengths
+   * (templates, novel prompts on rare templates, ips, asns); inter-arrival stats; hour-of-day
+   * histogram; the template set's and the reused templates' MinHashes with varint lengths; the two
+   * first-use words as longs; the rare-template HyperLogLog with a varint length; the model hash as
+   * a long if flagged, zigzag modelAdoptedAt, the early model hash as a long if flagged, the pivot
+   * EWMA; zigzag nextEvaluationAt and lastEvaluatedTime. The version is written once per snapshot
+   * (or per Flink serializer snapshot), not per profile.
+   *
+   * <p>Form 3 (still read): the UTF id, the three link longs, the seven longs firstSeen to
+   * inputTokens, four ints, a long of novel output tokens, the windows, HyperLogLogs and MinHashes
+   * with unsigned-short lengths, inter-arrival stats, histogram, first-use words, model state (3
+   * longs and the EWMA), two longs of bookkeeping and the allowlisted boolean, in the order above.
+   * Form 2 had no reused digest, reused MinHash or first-use words; forms 1 and 2 then carried a
+   * double, two ints and a long of evaluation state after the bookkeeping; form 1 an int linker
+   * index in place of the linked payment and bands digest.
    */
   public void writeTo(DataOutput out) throws IOException {
     out.writeUTF(accountId);
-    out.writeLong(linkedPayment);
-    out.writeLong(bandsDigest);
-    out.writeLong(reusedDigest);
-    out.writeLong(firstSeen);
-    out.writeLong(lastSeen);
-    out.writeLong(exchanges);
-    out.writeLong(orgHash);
-    out.writeLong(paymentHash);
-    out.writeLong(outputTokens);
-    out.writeLong(inputTokens);
-    out.writeInt(reasoning);
-    out.writeInt(highValue);
-    out.writeInt(toolUse);
-    out.writeInt(novel);
-    out.writeLong(novelOutputTokens);
+    int flags =
+        flag(linkedPayment, HAS_LINKED_PAYMENT)
+            | flag(bandsDigest, HAS_BANDS_DIGEST)
+            | flag(reusedDigest, HAS_REUSED_DIGEST)
+            | flag(orgHash, HAS_ORG)
+            | flag(paymentHash, HAS_PAYMENT)
+            | flag(modelHash, HAS_MODEL)
+            | flag(earlyModelHash, HAS_EARLY_MODEL)
+            | (allowlisted ? ALLOWLISTED : 0);
+    out.writeByte(flags);
+    writeIf(out, flags, HAS_LINKED_PAYMENT, linkedPayment);
+    writeIf(out, flags, HAS_BANDS_DIGEST, bandsDigest);
+    writeIf(out, flags, HAS_REUSED_DIGEST, reusedDigest);
+    Varints.writeSigned(firstSeen, out);
+    Varints.writeSigned(lastSeen - firstSeen, out);
+    Varints.writeUnsigned(exchanges, out);
+    writeIf(out, flags, HAS_ORG, orgHash);
+    writeIf(out, flags, HAS_PAYMENT, paymentHash);
+    Varints.writeUnsigned(outputTokens, out);
+    Varints.writeUnsigned(inputTokens, out);
+    Varints.writeUnsigned(reasoning, out);
+    Varints.writeUnsigned(highValue, out);
+    Varints.writeUnsigned(toolUse, out);
+    Varints.writeUnsigned(novel, out);
+    Varints.writeUnsigned(novelOutputTokens, out);
     hourly.writeTo(out);
     daily.writeTo(out);
-    writeBytes(out, templates.toBytes());
-    writeBytes(out, novelOnRare.toBytes());
-    writeBytes(out, ips.toBytes());
-    writeBytes(out, asns.toBytes());
+    writeSketch(out, templates.toBytes());
+    writeSketch(out, novelOnRare.toBytes());
+    writeSketch(out, ips.toBytes());
+    writeSketch(out, asns.toBytes());
     gaps.writeTo(out);
     hours.writeTo(out);
-    writeBytes(out, templateSet.toBytes());
-    writeBytes(out, reusedSet.toBytes());
+    writeSketch(out, templateSet.toBytes());
+    writeSketch(out, reusedSet.toBytes());
     out.writeLong(firstUsesLow);
     out.writeLong(firstUsesHigh);
-    writeBytes(out, rareTemplates.toBytes());
-    out.writeLong(modelHash);
-    out.writeLong(modelAdoptedAt);
-    out.writeLong(earlyModelHash);
+    writeSketch(out, rareTemplates.toBytes());
+    writeIf(out, flags, HAS_MODEL, modelHash);
+    Varints.writeSigned(modelAdoptedAt, out);
+    writeIf(out, flags, HAS_EARLY_MODEL, earlyModelHash);
     pivot.writeTo(out);
-    out.writeLong(nextEvaluationAt);
-    out.writeLong(lastEvaluatedTime);
-    out.writeBoolean(allowlisted);
+    Varints.writeSigned(nextEvaluationAt, out);
+    Varints.writeSigned(lastEvaluatedTime, out);
+  }
+
+  private static int flag(long value, int bit) {
+    return value != 0 ? bit : 0;
+  }
+
+  private static void writeIf(DataOutput out, int flags, int bit, long value) throws IOException {
+    if ((flags & bit) != 0) {
+      out.writeLong(value);
+    }
+  }
+
+  private static long readIf(DataInput in, int flags, int bit) throws IOException {
+    return (flags & bit) != 0 ? in.readLong() : 0;
+  }
+
+  private static void writeSketch(DataOutput out, byte[] b) throws IOException {
+    Varints.writeUnsigned(b.length, out);
+    out.write(b);
   }
 
   static AccountProfile readFrom(DataInput in) throws IOException {
@@ -417,7 +468,7 @@ public final class AccountProfile {
   }
 
   /**
-   * Reads a profile written by {@link #writeTo} of form {@code version} (1 to 3; a version 1
+   * Reads a profile written by {@link #writeTo} of form {@code version} (1 to 4; a version 1
    * profile's linker index is skipped and its link state starts empty, so its keys are sent to the
    * link stage again, which is harmless; a profile of version 1 or 2 starts with no reused
    * templates, which it learns again from its next exchanges). Corrupt input throws an {@link
@@ -444,6 +495,9 @@ public final class AccountProfile {
   }
 
   private static AccountProfile readBody(DataInput in, int version) throws IOException {
+    if (version >= 4) {
+      return readCompact(in);
+    }
     String id = in.readUTF();
     long linkedPayment = 0;
     long bandsDigest = 0;
@@ -483,19 +537,7 @@ public final class AccountProfile {
       firstUsesLow = in.readLong();
       firstUsesHigh = in.readLong();
     }
-    if (templateSet.k() != MINHASH_BINS || reusedSet.k() != REUSED_BINS) {
-      throw new SnapshotFormatException(
-          "account profile '"
-              + id
-              + "' has template sets of "
-              + templateSet.k()
-              + " and "
-              + reusedSet.k()
-              + " bins; this build keeps "
-              + MINHASH_BINS
-              + " and "
-              + REUSED_BINS);
-    }
+    checkBins(id, templateSet, reusedSet);
     HyperLogLog rareTemplates = HyperLogLog.fromBytes(readBytes(in));
     long modelHash = in.readLong();
     long modelAdoptedAt = in.readLong();
@@ -548,16 +590,120 @@ public final class AccountProfile {
     return p;
   }
 
-  private static byte[] readBytes(DataInput in) throws IOException {
-    int n = in.readUnsignedShort();
+  /** Reads form 4 (see {@link #writeTo}). */
+  private static AccountProfile readCompact(DataInput in) throws IOException {
+    String id = in.readUTF();
+    int flags = in.readUnsignedByte();
+    long linkedPayment = readIf(in, flags, HAS_LINKED_PAYMENT);
+    long bandsDigest = readIf(in, flags, HAS_BANDS_DIGEST);
+    long reusedDigest = readIf(in, flags, HAS_REUSED_DIGEST);
+    long firstSeen = Varints.readSigned(in);
+    long span = Varints.readSigned(in);
+    long exchanges = Varints.readNonNegative(in, "account profile exchanges");
+    long orgHash = readIf(in, flags, HAS_ORG);
+    long paymentHash = readIf(in, flags, HAS_PAYMENT);
+    long outputTokens = Varints.readNonNegative(in, "account profile output tokens");
+    long inputTokens = Varints.readNonNegative(in, "account profile input tokens");
+    int reasoning = Varints.readUnsignedInt(in, "account profile reasoning count");
+    int highValue = Varints.readUnsignedInt(in, "account profile high-value count");
+    int toolUse = Varints.readUnsignedInt(in, "account profile tool-use count");
+    int novel = Varints.readUnsignedInt(in, "account profile novel count");
+    long novelOutputTokens = Varints.readNonNegative(in, "account profile novel output tokens");
+    SlidingWindow hourly = SlidingWindow.readFrom(in);
+    SlidingWindow daily = SlidingWindow.readFrom(in);
+    HyperLogLog templates = HyperLogLog.fromBytes(readSketch(in));
+    HyperLogLog novelOnRare = HyperLogLog.fromBytes(readSketch(in));
+    HyperLogLog ips = HyperLogLog.fromBytes(readSketch(in));
+    HyperLogLog asns = HyperLogLog.fromBytes(readSketch(in));
+    InterArrivalStats gaps = InterArrivalStats.readFrom(in);
+    HourOfDayHistogram hours = HourOfDayHistogram.readFrom(in);
+    MinHash templateSet = MinHash.fromBytes(readSketch(in));
+    MinHash reusedSet = MinHash.fromBytes(readSketch(in));
+    checkBins(id, templateSet, reusedSet);
+    long firstUsesLow = in.readLong();
+    long firstUsesHigh = in.readLong();
+    HyperLogLog rareTemplates = HyperLogLog.fromBytes(readSketch(in));
+    long modelHash = readIf(in, flags, HAS_MODEL);
+    long modelAdoptedAt = Varints.readSigned(in);
+    long earlyModelHash = readIf(in, flags, HAS_EARLY_MODEL);
+    Ewma pivot = Ewma.readFrom(in);
+    AccountProfile p =
+        new AccountProfile(
+            id,
+            hourly,
+            daily,
+            templates,
+            novelOnRare,
+            ips,
+            asns,
+            gaps,
+            hours,
+            templateSet,
+            reusedSet,
+            rareTemplates,
+            pivot);
+    p.linkedPayment = linkedPayment;
+    p.bandsDigest = bandsDigest;
+    p.reusedDigest = reusedDigest;
+    p.firstUsesLow = firstUsesLow;
+    p.firstUsesHigh = firstUsesHigh;
+    p.firstSeen = firstSeen;
+    p.lastSeen = firstSeen + span;
+    p.exchanges = exchanges;
+    p.orgHash = orgHash;
+    p.paymentHash = paymentHash;
+    p.outputTokens = outputTokens;
+    p.inputTokens = inputTokens;
+    p.reasoning = reasoning;
+    p.highValue = highValue;
+    p.toolUse = toolUse;
+    p.novel = novel;
+    p.novelOutputTokens = novelOutputTokens;
+    p.modelHash = modelHash;
+    p.modelAdoptedAt = modelAdoptedAt;
+    p.earlyModelHash = earlyModelHash;
+    p.nextEvaluationAt = Varints.readSigned(in);
+    p.lastEvaluatedTime = Varints.readSigned(in);
+    p.allowlisted = (flags & ALLOWLISTED) != 0;
+    return p;
+  }
+
+  private static byte[] readSketch(DataInput in) throws IOException {
+    int n = Varints.readUnsignedInt(in, "account profile sketch length");
+    if (n > MAX_SKETCH_BYTES) {
+      throw new SnapshotFormatException(
+          "corrupt account profile: a sketch of " + n + " bytes, over " + MAX_SKETCH_BYTES);
+    }
     byte[] b = new byte[n];
     in.readFully(b);
     return b;
   }
 
-  private static void writeBytes(DataOutput out, byte[] b) throws IOException {
-    out.writeShort(b.length);
-    out.write(b);
+  /** Longest sketch form in a profile: far above the 136 bytes of its largest, a 16-bin MinHash. */
+  private static final int MAX_SKETCH_BYTES = 4096;
+
+  private static void checkBins(String id, MinHash templateSet, MinHash reusedSet)
+      throws SnapshotFormatException {
+    if (templateSet.k() != MINHASH_BINS || reusedSet.k() != REUSED_BINS) {
+      throw new SnapshotFormatException(
+          "account profile '"
+              + id
+              + "' has template sets of "
+              + templateSet.k()
+              + " and "
+              + reusedSet.k()
+              + " bins; this build keeps "
+              + MINHASH_BINS
+              + " and "
+              + REUSED_BINS);
+    }
+  }
+
+  private static byte[] readBytes(DataInput in) throws IOException {
+    int n = in.readUnsignedShort();
+    byte[] b = new byte[n];
+    in.readFully(b);
+    return b;
   }
 
   static long hash(String s) {

@@ -19,16 +19,16 @@ import java.util.zip.CRC32C;
  * fed the rest of a stream emits exactly the alerts of one that never stopped, and its own snapshot
  * is byte-identical to the original's.
  *
- * <p>Serial form, version 5. Big-endian ({@link java.io.DataOutput}). Every section starts with a
+ * <p>Serial form, version 7. Big-endian ({@link java.io.DataOutput}). Every section starts with a
  * one-byte tag, so a damaged stream is reported by the section it broke in.
  *
  * <pre>
  * offset  size        field
  * 0       4           magic 0x44574453 ("DWDS")
- * 4       2           format version (5; 3 and 4 are still read)
+ * 4       2           format version (7; 3 to 6 are still read)
  * 6                   sections, in this order:
  *   tag 1 COUNTERS    2 longs: evictedIdle, evictedCap
- *   tag 7 PROMPTS     PromptStage form: the novelty filter (version 5 only)
+ *   tag 7 PROMPTS     PromptStage form: the novelty filter (from version 5)
  *   tag 2 ACCOUNTS    AccountStage form (see AccountStage#writeTo): counters, models, template
  *                     rarity table, live-account count (form 2; versions 3 and 4 have form 1,
  *                     with the calibration and the novelty filter before the rarity table and no
@@ -72,9 +72,12 @@ final class DetectorSnapshot {
    * Written version. 3: the staged detector (account, link and cluster stages); 4: linker form 4,
    * without the linker's key table; 5: the prompt stage (novelty) before the account stage, the
    * calibration in the cluster stage, and the account stage's live-account count; 6: account
-   * profiles of form 3 (the reused-template set), the rest as in 5.
+   * profiles of form 3 (the reused-template set), the rest as in 5; 7: account profiles of form 4
+   * and the windows, EWMAs, inter-arrival statistics and hour histograms in their version 2 forms
+   * (varints), the rest as in 6. Each primitive and the profiles say their own version, so 6 and 7
+   * are read alike.
    */
-  static final int VERSION = 6;
+  static final int VERSION = 7;
 
   /** The oldest version read. */
   static final int OLDEST_READ = 3;

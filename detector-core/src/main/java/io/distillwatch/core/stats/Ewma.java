@@ -1,5 +1,6 @@
 package io.distillwatch.core.stats;
 
+import io.distillwatch.core.io.Varints;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
@@ -30,7 +31,7 @@ import java.io.UncheckedIOException;
  * * dt / halfLife)} with the constant precomputed.
  */
 public final class Ewma {
-  static final byte SERIAL_VERSION = 1;
+  static final byte SERIAL_VERSION = 2;
 
   private final long halfLifeMillis;
   private final double negLn2OverHalfLife;
@@ -147,30 +148,36 @@ public final class Ewma {
   }
 
   /**
-   * Serial form version 1, 41 bytes: {@code version:1, halfLifeMillis:8, lastTimestamp:8, weight:8,
-   * mean:8, sumSquares:8}.
+   * Serial form version 2 ({@link Varints}): {@code version:1, halfLifeMillis:varint,
+   * lastTimestamp:zigzag, weight:8, mean:8, sumSquares:8}, 28 to 40 bytes (35 for an epoch-millis
+   * timestamp and a half-life of hours). Version 1 (still read) wrote the two longs in 8 bytes
+   * each, 41 bytes.
    */
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(SERIAL_VERSION);
-    out.writeLong(halfLifeMillis);
-    out.writeLong(lastTimestamp);
+    Varints.writeUnsigned(halfLifeMillis, out);
+    Varints.writeSigned(lastTimestamp, out);
     out.writeDouble(weight);
     out.writeDouble(mean);
     out.writeDouble(sumSquares);
   }
 
-  /** Reads the form written by {@link #writeTo}. */
+  /** Reads the form written by {@link #writeTo}, version 2 or 1. */
   public static Ewma readFrom(DataInput in) throws IOException {
     int version = in.readByte();
-    if (version != SERIAL_VERSION) {
-      throw new IOException("unsupported Ewma serial version " + version);
+    if (version != 1 && version != SERIAL_VERSION) {
+      throw new IOException(
+          "unsupported Ewma serial version "
+              + version
+              + "; this build reads 1 and "
+              + SERIAL_VERSION);
     }
-    long halfLife = in.readLong();
+    long halfLife = version == 1 ? in.readLong() : Varints.readUnsigned(in);
     if (halfLife < 1) {
       throw new IOException("corrupt Ewma: halfLifeMillis " + halfLife);
     }
     Ewma e = new Ewma(halfLife);
-    e.lastTimestamp = in.readLong();
+    e.lastTimestamp = version == 1 ? in.readLong() : Varints.readSigned(in);
     e.weight = in.readDouble();
     e.mean = in.readDouble();
     e.sumSquares = in.readDouble();

@@ -1,5 +1,6 @@
 package io.distillwatch.core.stats;
 
+import io.distillwatch.core.io.Varints;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
@@ -23,7 +24,7 @@ import java.io.UncheckedIOException;
  * far rarer than writes.
  */
 public final class HourOfDayHistogram {
-  static final byte SERIAL_VERSION = 1;
+  static final byte SERIAL_VERSION = 2;
   private static final long HOUR_MILLIS = 3_600_000L;
   private static final double LN_24 = Math.log(24.0);
 
@@ -102,23 +103,31 @@ public final class HourOfDayHistogram {
     return c;
   }
 
-  /** Serial form version 1, 97 bytes: {@code version:1, counts:24 x int (hour 0 first)}. */
+  /**
+   * Serial form version 2: {@code version:1, counts: 24 varints (hour 0 first)}, 25 bytes for an
+   * empty histogram and 25 to 49 for one of up to 16,383 events an hour ({@link Varints}). Version
+   * 1 (still read) wrote 24 ints, 97 bytes.
+   */
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(SERIAL_VERSION);
     for (int c : counts) {
-      out.writeInt(c);
+      Varints.writeUnsigned(c, out);
     }
   }
 
-  /** Reads the form written by {@link #writeTo}. */
+  /** Reads the form written by {@link #writeTo}, version 2 or 1. */
   public static HourOfDayHistogram readFrom(DataInput in) throws IOException {
     int version = in.readByte();
-    if (version != SERIAL_VERSION) {
-      throw new IOException("unsupported HourOfDayHistogram serial version " + version);
+    if (version != 1 && version != SERIAL_VERSION) {
+      throw new IOException(
+          "unsupported HourOfDayHistogram serial version "
+              + version
+              + "; this build reads 1 and "
+              + SERIAL_VERSION);
     }
     HourOfDayHistogram h = new HourOfDayHistogram();
     for (int i = 0; i < 24; i++) {
-      int c = in.readInt();
+      int c = version == 1 ? in.readInt() : Varints.readUnsignedInt(in, "HourOfDayHistogram count");
       if (c < 0) {
         throw new IOException("corrupt HourOfDayHistogram: negative count");
       }
@@ -130,7 +139,7 @@ public final class HourOfDayHistogram {
 
   /** The serial form as bytes. */
   public byte[] toBytes() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(97);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(49);
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       writeTo(out);
     } catch (IOException e) {

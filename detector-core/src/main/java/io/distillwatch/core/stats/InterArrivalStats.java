@@ -1,5 +1,6 @@
 package io.distillwatch.core.stats;
 
+import io.distillwatch.core.io.Varints;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
@@ -26,7 +27,7 @@ import java.io.UncheckedIOException;
  * sigma is the population standard deviation, as in Goh and Barabasi.
  */
 public final class InterArrivalStats {
-  static final byte SERIAL_VERSION = 1;
+  static final byte SERIAL_VERSION = 2;
 
   private long last = Long.MIN_VALUE;
   private long gaps;
@@ -113,29 +114,43 @@ public final class InterArrivalStats {
   }
 
   /**
-   * Serial form version 1, 41 bytes: {@code version:1, last:8, gaps:8, mean:8, m2:8, outOfOrder:8}.
+   * Serial form version 2 ({@link Varints}): {@code version:1, last:zigzag, gaps:varint, mean:8,
+   * m2:8, outOfOrder:varint}, 19 to 37 bytes (10 for the last timestamp of an empty one, 6 for an
+   * epoch-millis one). Version 1 (still read) wrote the three longs in 8 bytes each, 41 bytes.
    */
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(SERIAL_VERSION);
-    out.writeLong(last);
-    out.writeLong(gaps);
+    Varints.writeSigned(last, out);
+    Varints.writeUnsigned(gaps, out);
     out.writeDouble(mean);
     out.writeDouble(m2);
-    out.writeLong(outOfOrder);
+    Varints.writeUnsigned(outOfOrder, out);
   }
 
-  /** Reads the form written by {@link #writeTo}. */
+  /** Reads the form written by {@link #writeTo}, version 2 or 1. */
   public static InterArrivalStats readFrom(DataInput in) throws IOException {
     int version = in.readByte();
-    if (version != SERIAL_VERSION) {
-      throw new IOException("unsupported InterArrivalStats serial version " + version);
+    if (version != 1 && version != SERIAL_VERSION) {
+      throw new IOException(
+          "unsupported InterArrivalStats serial version "
+              + version
+              + "; this build reads 1 and "
+              + SERIAL_VERSION);
     }
     InterArrivalStats s = new InterArrivalStats();
-    s.last = in.readLong();
-    s.gaps = in.readLong();
-    s.mean = in.readDouble();
-    s.m2 = in.readDouble();
-    s.outOfOrder = in.readLong();
+    if (version == 1) {
+      s.last = in.readLong();
+      s.gaps = in.readLong();
+      s.mean = in.readDouble();
+      s.m2 = in.readDouble();
+      s.outOfOrder = in.readLong();
+    } else {
+      s.last = Varints.readSigned(in);
+      s.gaps = Varints.readUnsigned(in);
+      s.mean = in.readDouble();
+      s.m2 = in.readDouble();
+      s.outOfOrder = Varints.readUnsigned(in);
+    }
     if (s.gaps < 0 || s.outOfOrder < 0) {
       throw new IOException("corrupt InterArrivalStats: negative count");
     }

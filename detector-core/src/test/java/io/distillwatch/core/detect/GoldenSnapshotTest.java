@@ -26,7 +26,7 @@ class GoldenSnapshotTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {3, 4, 5, 6})
+  @ValueSource(ints = {3, 4, 5, 6, 7})
   void everyVersion_restores_withRecordedExplanations(int version) throws IOException {
     ExtractionDetector d = restore(resource("snapshot-v" + version + ".bin"));
     assertTrue(d.liveAccounts() > 0);
@@ -35,11 +35,12 @@ class GoldenSnapshotTest {
 
   /**
    * Versions 3 and 4 keep the novelty filter in the account stage's form 1; version 5 moved it to
-   * the prompt stage; version 6 writes profiles of form 3. An older fixture re-snapshotted as the
-   * current version restores to the same detector.
+   * the prompt stage; version 6 writes profiles of form 3; version 7 profiles of form 4 and the
+   * primitives' version 2 forms. An older fixture re-snapshotted as the current version restores to
+   * the same detector.
    */
   @ParameterizedTest
-  @ValueSource(ints = {3, 4, 5})
+  @ValueSource(ints = {3, 4, 5, 6})
   void olderVersion_resnapshotAsCurrent_restoresToTheSameDetector(int version) throws IOException {
     ExtractionDetector d = restore(resource("snapshot-v" + version + ".bin"));
     ByteArrayOutputStream again = new ByteArrayOutputStream();

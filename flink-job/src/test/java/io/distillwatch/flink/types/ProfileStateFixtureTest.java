@@ -21,13 +21,15 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Keyed profile state as a checkpoint of this version holds it, checked in as a golden fixture
- * ({@code state/account-profile-form3.bin}: the serializer snapshot as Flink writes it, then three
- * profiles as the state backend stores them). Later versions must keep restoring it; the fixture of
- * the previous form ({@code state/account-profile-form2.bin}) migrates to this one; a simulated
- * next profile form (a field added) migrates it; corrupt bytes never restore.
+ * ({@code state/account-profile-form4.bin}: the serializer snapshot as Flink writes it, then three
+ * profiles as the state backend stores them). Later versions must keep restoring it; the fixtures
+ * of the previous forms ({@code state/account-profile-form2.bin} and {@code -form3.bin}) migrate to
+ * this one; a simulated next profile form (a field added) migrates it; corrupt bytes never restore.
  *
  * <p>Regenerate (only when the form version changes, as a new file beside the old ones): {@code mvn
  * -o -pl flink-job -am test -Dtest=ProfileStateFixtureTest -Dsurefire.failIfNoSpecifiedTests=false
@@ -36,8 +38,13 @@ import org.junit.jupiter.api.Test;
 class ProfileStateFixtureTest {
   static final String FIXTURE = "state/account-profile-form" + AccountProfile.FORM_VERSION + ".bin";
 
-  /** The fixture written by the build before form 3, whose profiles have no reused templates. */
-  static final String FORM2_FIXTURE = "state/account-profile-form2.bin";
+  /**
+   * The fixture of an older form: form 2 (written by the build before form 3, whose profiles have
+   * no reused templates) or form 3 (fixed-width counters and times, before form 4's varints).
+   */
+  static String olderFixture(int form) {
+    return "state/account-profile-form" + form + ".bin";
+  }
 
   /**
    * The fixture's profiles: account, exchanges, lastSeen (from {@link SerializersTest#profile}).
@@ -102,15 +109,16 @@ class ProfileStateFixtureTest {
   }
 
   /**
-   * A checkpoint of form 2 restores by migration: the same accounts, counts and times, no reused
-   * templates yet (the profile learns them again), and written in this form it reads back to the
-   * same bytes.
+   * A checkpoint of an older form restores by migration: the same accounts, counts and times (from
+   * form 2, no reused templates yet: the profile learns them again), and written in this form it
+   * reads back to the same bytes.
    */
-  @Test
-  void form2Fixture_migrates_sameProfiles() throws IOException {
-    Fixture f = parse(resource(FORM2_FIXTURE));
+  @ParameterizedTest
+  @ValueSource(ints = {2, 3})
+  void olderFixture_migrates_sameProfiles(int form) throws IOException {
+    Fixture f = parse(resource(olderFixture(form)));
     AccountProfileSerializer now = new AccountProfileSerializer();
-    assertEquals(2, ((FormSerializerSnapshot<AccountProfile>) f.snapshot()).formVersion());
+    assertEquals(form, ((FormSerializerSnapshot<AccountProfile>) f.snapshot()).formVersion());
     assertTrue(
         now.snapshotConfiguration()
             .resolveSchemaCompatibility(f.snapshot())
