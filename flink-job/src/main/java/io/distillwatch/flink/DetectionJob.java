@@ -36,6 +36,7 @@ import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -449,7 +450,10 @@ public final class DetectionJob {
   /**
    * The job's entry point on a Flink cluster ({@code flink run distillwatch-job.jar [flags]}); the
    * flags are those of {@code distillwatch run}, with {@code --alerts} and {@code --rejected}
-   * naming folders of part files.
+   * naming folders of part files. The parallelism is {@code flink run}'s ({@code -p}, else the
+   * cluster's {@code parallelism.default}) unless {@code --parallelism} is given: its default of 2
+   * is {@code distillwatch run}'s, for the local cluster. A job with no checkpoint storage
+   * configured is refused before it is submitted ({@link #checkpointStorageProblem}).
    */
   public static void main(String[] args) throws Exception {
     JobOptions o = new JobOptions();
@@ -464,8 +468,37 @@ public final class DetectionJob {
     }
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(configuration(o.stateBackend, o.flink));
+    if (!cli.getParseResult().hasMatchedOption("--parallelism")) {
+      o.parallelism = env.getParallelism();
+    }
+    String problem = checkpointStorageProblem(env.getConfiguration());
+    if (problem != null) {
+      System.err.println("error: " + problem);
+      System.exit(DistillwatchCli.EXIT_USAGE);
+    }
     build(env, o, null, null);
     env.execute("distillwatch-detection");
+  }
+
+  /**
+   * Why a job with this configuration cannot checkpoint on a cluster, or null if it can. With
+   * neither a checkpoint directory nor a checkpoint storage configured, Flink keeps checkpoints in
+   * the JobManager's memory, which refuses an operator's state over 5 MB; the prompt stage's
+   * novelty table alone is up to 32 MiB per instance, so every checkpoint would fail, and after the
+   * tolerated failures the job with them (seen on a standalone cluster: {@code FlinkRunITCase}). A
+   * storage set explicitly, even the JobManager's, is the operator's choice and is not refused.
+   */
+  static String checkpointStorageProblem(ReadableConfig conf) {
+    if (conf.getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).isPresent()
+        || conf.getOptional(CheckpointingOptions.CHECKPOINT_STORAGE).isPresent()) {
+      return null;
+    }
+    return "no checkpoint storage is configured, so Flink would keep checkpoints in the"
+        + " JobManager's memory, which refuses more than 5 MB of an operator's state; this job's"
+        + " state is larger (the prompt stage's novelty table alone is up to 32 MiB per instance),"
+        + " so its checkpoints and then the job would fail. Set a durable directory, in the"
+        + " cluster's config.yaml or with --flink execution.checkpointing.dir=s3://bucket/path"
+        + " (any file system the cluster can write: hdfs://, file:// on a shared mount, ...).";
   }
 
   /** The account stage's key; the benchmark's trivial job keys the same way. */

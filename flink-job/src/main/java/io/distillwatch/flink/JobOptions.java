@@ -114,7 +114,9 @@ public final class JobOptions {
 
   @Option(
       names = {"-p", "--parallelism"},
-      description = "Parallelism of the keyed stages (default: ${DEFAULT-VALUE}).")
+      description =
+          "Parallelism of the keyed stages (default: ${DEFAULT-VALUE}; on a cluster, without"
+              + " this flag, flink run's -p or the cluster's parallelism.default).")
   int parallelism = 2;
 
   @Option(
