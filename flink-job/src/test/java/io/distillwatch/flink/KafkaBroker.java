@@ -104,9 +104,22 @@ final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
    * would stop early if the broker were slow to answer.
    */
   List<String> readCommitted(String topic) {
+    return read(topic, "read_committed");
+  }
+
+  /**
+   * Every record of the topic, read with {@code read_uncommitted}: also what open and aborted
+   * transactions wrote. For failure messages: an alert missing from {@link #readCommitted} but here
+   * was written and then lost with its transaction, not never written.
+   */
+  List<String> readUncommitted(String topic) {
+    return read(topic, "read_uncommitted");
+  }
+
+  private List<String> read(String topic, String isolation) {
     Properties cp = new Properties();
     cp.put("bootstrap.servers", bootstrapServers());
-    cp.put("isolation.level", "read_committed");
+    cp.put("isolation.level", isolation);
     cp.put("enable.auto.commit", "false");
     List<String> values = new ArrayList<>();
     try (var consumer =

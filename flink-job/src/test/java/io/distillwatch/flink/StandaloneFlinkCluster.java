@@ -31,7 +31,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * scripts start them (memory parameters and dynamic properties from Flink's {@code BashJavaUtils},
  * the JVM options of a distribution's {@code config.yaml}); {@link #flinkRun} is Flink's own
  * command-line client, which submits a job jar over REST. Stopped, and its files deleted, after the
- * class.
+ * class; with {@code -Dkeep.cluster=true} its folder (configuration, the JobManager's,
+ * TaskManager's and client's logs) is kept for a look.
  */
 final class StandaloneFlinkCluster implements BeforeAllCallback, AfterAllCallback {
   /**
@@ -151,7 +152,7 @@ final class StandaloneFlinkCluster implements BeforeAllCallback, AfterAllCallbac
       }
     }
     cluster.clear(); // a rerun of the class in this JVM starts its own
-    if (dir != null) {
+    if (dir != null && !Boolean.getBoolean("keep.cluster")) {
       try (Stream<Path> all = Files.walk(dir)) {
         for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
           Files.deleteIfExists(p);
@@ -172,9 +173,14 @@ final class StandaloneFlinkCluster implements BeforeAllCallback, AfterAllCallbac
    * ...}. Waits for it to exit (an attached run: until the job ends).
    */
   Result flinkRun(String... args) throws Exception {
+    return flinkRun(List.of(args));
+  }
+
+  /** {@link #flinkRun(String...)} with the arguments in a list. */
+  Result flinkRun(List<String> args) throws Exception {
     List<String> cmd = new ArrayList<>(java("client"));
     cmd.add("org.apache.flink.client.cli.CliFrontend");
-    cmd.addAll(List.of(args));
+    cmd.addAll(args);
     Path out = Files.createTempFile(logs, "client", ".out");
     ProcessBuilder pb =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
