@@ -542,11 +542,7 @@ public final class ExchangeCodec {
     if (v < 0) {
       throw new IllegalArgumentException("varlong must be >= 0, got " + v);
     }
-    while ((v & ~0x7FL) != 0) {
-      out.writeByte((int) ((v & 0x7F) | 0x80));
-      v >>>= 7;
-    }
-    out.writeByte((int) v);
+    Varints.writeUnsigned(v, out);
   }
 
   /** Reads a varlong of {@link #writeVarLong}; more than 9 bytes is corruption. */
