@@ -216,9 +216,8 @@ final class StandaloneFlinkCluster implements BeforeAllCallback, AfterAllCallbac
             .map(l -> l.substring("BASH_JAVA_UTILS_EXEC_RESULT:".length()))
             .toList();
     assertTrue(!results.isEmpty(), printed);
-    List<String> cmd = new ArrayList<>(List.of(javaBinary()));
-    cmd.addAll(List.of(results.get(0).trim().split("\\s+")));
-    cmd.addAll(java(name).subList(1, java(name).size()));
+    List<String> cmd = java(name);
+    cmd.addAll(1, List.of(results.get(0).trim().split("\\s+"))); // heap and memory, first
     cmd.addAll(List.of(entryPoint, "--configDir", conf.toString()));
     if (results.size() > 1 && !results.get(1).isBlank()) {
       cmd.addAll(List.of(results.get(1).trim().split("\\s+")));
