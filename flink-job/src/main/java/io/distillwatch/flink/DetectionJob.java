@@ -12,6 +12,7 @@ import io.distillwatch.flink.detect.LinkDetectFunction;
 import io.distillwatch.flink.detect.PromptDetectFunction;
 import io.distillwatch.flink.detect.Stages;
 import io.distillwatch.flink.sink.LogSink;
+import io.distillwatch.flink.sink.WriteTimeRecords;
 import io.distillwatch.flink.source.ScenarioSource;
 import io.distillwatch.flink.source.ScenarioSpec;
 import io.distillwatch.flink.stage.JsonLinesFormat;
@@ -358,7 +359,9 @@ public final class DetectionJob {
 
   /**
    * Exactly-once lines to a Kafka topic: each checkpoint commits one transaction per subtask.
-   * Readers must use {@code isolation.level=read_committed}.
+   * Readers must use {@code isolation.level=read_committed}. Records carry the time they were
+   * written, not the event time, so that the topic's retention does not delete alerts about old
+   * traffic as soon as they are committed ({@link WriteTimeRecords}).
    */
   public static KafkaSink<String> kafkaSink(
       String bootstrap, String topic, String transactionalIdPrefix, Properties extra) {
@@ -370,11 +373,13 @@ public final class DetectionJob {
     return KafkaSink.<String>builder()
         .setBootstrapServers(bootstrap)
         .setKafkaProducerConfig(producer)
+        // Stamped when written, not with the event time: see WriteTimeRecords.
         .setRecordSerializer(
-            KafkaRecordSerializationSchema.builder()
-                .setTopic(topic)
-                .setValueSerializationSchema(new SimpleStringSchema())
-                .build())
+            new WriteTimeRecords<>(
+                KafkaRecordSerializationSchema.<String>builder()
+                    .setTopic(topic)
+                    .setValueSerializationSchema(new SimpleStringSchema())
+                    .build()))
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
         .setTransactionalIdPrefix(transactionalIdPrefix)
         .build();

@@ -51,6 +51,12 @@ final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
             .setConfigProp("transaction.state.log.replication.factor", "1")
             .setConfigProp("transaction.state.log.min.isr", "1")
             .setConfigProp("group.initial.rebalance.delay.ms", "0")
+            // Retention checked every second, not every 5 minutes (30 s after startup first):
+            // records stamped with a trace's event time, months old, are then deleted within a
+            // second of their segment rolling, in every run rather than in the few that happen to
+            // straddle a check. That is how the exactly-once sink seemed to lose the first alerts
+            // on the standalone cluster (see WriteTimeRecords).
+            .setConfigProp("log.retention.check.interval.ms", "1000")
             .build();
     cluster.format();
     cluster.startup();
@@ -117,11 +123,22 @@ final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
   }
 
   private List<String> read(String topic, String isolation) {
+    return records(topic, isolation).stream().map(ConsumerRecord::value).toList();
+  }
+
+  /**
+   * Every committed record of the topic, with its offset and timestamp, as {@link #readCommitted}.
+   */
+  List<ConsumerRecord<String, String>> readCommittedRecords(String topic) {
+    return records(topic, "read_committed");
+  }
+
+  private List<ConsumerRecord<String, String>> records(String topic, String isolation) {
     Properties cp = new Properties();
     cp.put("bootstrap.servers", bootstrapServers());
     cp.put("isolation.level", isolation);
     cp.put("enable.auto.commit", "false");
-    List<String> values = new ArrayList<>();
+    List<ConsumerRecord<String, String>> records = new ArrayList<>();
     try (var consumer =
         new KafkaConsumer<>(cp, new StringDeserializer(), new StringDeserializer())) {
       List<TopicPartition> partitions = new ArrayList<>();
@@ -137,11 +154,22 @@ final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
           throw new IllegalStateException("could not read " + topic + " to " + end);
         }
         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-          values.add(r.value());
+          records.add(r);
         }
       }
     }
-    return values;
+    return records;
+  }
+
+  /**
+   * The log start offset of partition 0 of the topic: above 0 once retention (or a delete) has
+   * removed its first records. For failure messages.
+   */
+  long startOffset(String topic) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+      TopicPartition p = new TopicPartition(topic, 0);
+      return admin.listOffsets(Map.of(p, OffsetSpec.earliest())).partitionResult(p).get().offset();
+    }
   }
 
   int partitions(String topic) throws Exception {
