@@ -39,11 +39,7 @@ class WriteTimeRecordsTest {
 
   @Test
   void builderSchema_eventTimeIsDropped_restIsKept() {
-    KafkaRecordSerializationSchema<String> builder =
-        KafkaRecordSerializationSchema.<String>builder()
-            .setTopic("alerts")
-            .setValueSerializationSchema(new SimpleStringSchema())
-            .build();
+    KafkaRecordSerializationSchema<String> builder = alertsSchema();
     // The builder's own schema stamps the record with the event time it is given.
     assertEquals(EVENT_TIME, builder.serialize("{}", CONTEXT, EVENT_TIME).timestamp());
 
@@ -78,16 +74,20 @@ class WriteTimeRecordsTest {
 
   @Test
   void lineage_isTheDelegates() {
-    KafkaRecordSerializationSchema<String> builder =
-        KafkaRecordSerializationSchema.<String>builder()
-            .setTopic("alerts")
-            .setValueSerializationSchema(new SimpleStringSchema())
-            .build();
+    KafkaRecordSerializationSchema<String> builder = alertsSchema();
     var facet = new WriteTimeRecords<>(builder).getKafkaDatasetFacet();
     assertTrue(facet.isPresent());
     assertEquals(
         ((KafkaDatasetFacetProvider) builder).getKafkaDatasetFacet().get().getTopicIdentifier(),
         facet.get().getTopicIdentifier());
     assertTrue(new WriteTimeRecords<String>((e, c, t) -> null).getKafkaDatasetFacet().isEmpty());
+  }
+
+  /** The schema DetectionJob.kafkaSink wraps: the alerts topic, values as UTF-8 strings. */
+  private static KafkaRecordSerializationSchema<String> alertsSchema() {
+    return KafkaRecordSerializationSchema.<String>builder()
+        .setTopic("alerts")
+        .setValueSerializationSchema(new SimpleStringSchema())
+        .build();
   }
 }
