@@ -28,6 +28,16 @@ import java.util.Set;
  * ({@code AccountStage#shards}), as {@code AccountDetectOperator} does. Messages reach the cluster
  * stage in trace order, so a run is deterministic where the job's is not.
  *
+ * <p>With {@code block > 1} the hop from the prompt stage to the account stage passes exchanges as
+ * Flink's network buffers do: each channel (a prompt instance to an account instance) holds its
+ * exchanges until it has {@code block} of them, and hands them over in one go, so an account
+ * instance reads its channels' blocks in the order they filled, not the trace's. An account whose
+ * exchanges went through two prompt instances (they are routed by prompt) then sees them out of
+ * order by up to a block's span of event time, as in the job, where a 32 KiB buffer holds a few
+ * hundred exchanges. The model is deterministic; the job's blocks also close on a timeout and
+ * depend on the machine's timing, so it shows what such reordering does, not the job's exact order.
+ * Call {@link #flush} after the last exchange.
+ *
  * <p>For diagnosis, {@link Shared} names the population statistics account-stage instances still
  * keep each for its share of accounts; all instances may share one (the first instance's object,
  * set by reflection), so each one's part in the gap between the core and the job can be measured on
@@ -62,9 +72,25 @@ final class ShardedDetector {
   private final List<StageMessage> hop = new ArrayList<>();
   private final List<Alert> alerts = new ArrayList<>();
 
+  /** Exchanges per channel block between the prompt and account stages; 0 or 1 passes each. */
+  private final int block;
+
+  /** By prompt instance * parallelism + account instance: the exchanges of the open block. */
+  private final List<List<Blocked>> channels = new ArrayList<>();
+
+  private record Blocked(Exchange exchange, boolean novel) {}
+
   ShardedDetector(DetectorConfig config, int parallelism, Set<Shared> shared) {
+    this(config, parallelism, shared, 0);
+  }
+
+  ShardedDetector(DetectorConfig config, int parallelism, Set<Shared> shared, int block) {
     this.config = config;
     this.parallelism = parallelism;
+    this.block = block;
+    for (int i = 0; i < parallelism * parallelism; i++) {
+      channels.add(new ArrayList<>());
+    }
     this.prompts = new PromptStage[parallelism];
     this.shards = new Shard[parallelism];
     for (int i = 0; i < parallelism; i++) {
@@ -130,9 +156,39 @@ final class ShardedDetector {
     }
   }
 
+  /** Observes the next exchange of the trace; the alerts it (or a block it closes) raised. */
   List<Alert> observe(Exchange e) {
-    boolean novel = prompts[instanceOf(PromptStage.route(e), parallelism)].novel(e);
-    Shard s = shards[instanceOf(e.accountId(), parallelism)];
+    int prompt = instanceOf(PromptStage.route(e), parallelism);
+    boolean novel = prompts[prompt].novel(e);
+    int account = instanceOf(e.accountId(), parallelism);
+    if (block <= 1) {
+      return account(account, e, novel);
+    }
+    List<Blocked> channel = channels.get(prompt * parallelism + account);
+    channel.add(new Blocked(e, novel));
+    return channel.size() < block ? List.of() : drain(account, channel);
+  }
+
+  /** Hands over every open block, as the end of the input does; the alerts they raised. */
+  List<Alert> flush() {
+    List<Alert> out = new ArrayList<>();
+    for (int c = 0; c < channels.size(); c++) {
+      out.addAll(drain(c % parallelism, channels.get(c)));
+    }
+    return out;
+  }
+
+  private List<Alert> drain(int account, List<Blocked> channel) {
+    List<Alert> out = new ArrayList<>();
+    for (Blocked b : channel) {
+      out.addAll(account(account, b.exchange(), b.novel()));
+    }
+    channel.clear();
+    return out;
+  }
+
+  private List<Alert> account(int account, Exchange e, boolean novel) {
+    Shard s = shards[account];
     List<Alert> out = List.of();
     messages.clear();
     s.observe(e, novel, messages);

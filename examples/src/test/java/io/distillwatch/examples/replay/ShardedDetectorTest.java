@@ -10,6 +10,7 @@ import io.distillwatch.core.detect.ExtractionDetector;
 import io.distillwatch.core.io.Exchange;
 import io.distillwatch.examples.generate.TraceGenerator;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,7 +42,45 @@ class ShardedDetectorTest {
   @ParameterizedTest
   @CsvSource({"42, 2", "42, 8", "7, 2", "7, 8"})
   void parallelism_detectionGoalsHold(long seed, int parallelism) {
-    ShardedDetector d = new ShardedDetector(DetectorConfig.builder().config(), parallelism);
+    Evaluation.Report report = replay(seed, parallelism, 0);
+    assertGoals(report, true);
+  }
+
+  /**
+   * The job's hop from the prompt stage to the account stage reorders each account's exchanges
+   * (they are routed by prompt, so they reach the account stage through several channels, each
+   * passing blocks of exchanges): modelled here with blocks of 250 and 1,000 exchanges per channel
+   * at parallelism 2. The campaigns' goals and the false-positive rate still hold; when the
+   * campaigns are first alerted moves (low-and-slow at +32.3 h instead of +50.0 h with every block
+   * size tried), and see the next test for the hard negatives.
+   */
+  @ParameterizedTest
+  @CsvSource({"42, 2, 250", "42, 2, 1000"})
+  void reorderedByChannelBlocks_campaignGoalsHold(long seed, int parallelism, int block) {
+    Evaluation.Report report = replay(seed, parallelism, block);
+    assertGoals(report, false);
+  }
+
+  /**
+   * What the job at parallelism 2 sometimes does and the replay does not: flag a hard negative.
+   * With blocks of 1,000 exchanges per channel an IDE user is flagged (and with 500 a casual user),
+   * as in some of the job's runs on the built-in scenario (README Status, "Parallelism"): the
+   * account stage's signals depend on the order of an account's exchanges, and the job does not
+   * restore it. Disabled until it does, or until the signals no longer depend on it.
+   */
+  @Disabled("an account stage fed out of order flags an IDE user: README Status, Parallelism")
+  @Test
+  void reorderedByChannelBlocks_hardNegativesQuiet() {
+    assertGoals(replay(42, 2, 1000), true);
+  }
+
+  private static Evaluation.Report replay(long seed, int parallelism, int block) {
+    ShardedDetector d =
+        new ShardedDetector(
+            DetectorConfig.builder().config(),
+            parallelism,
+            EnumSet.noneOf(ShardedDetector.Shared.class),
+            block);
     TraceGenerator trace = TraceGenerator.builder().seed(seed).build();
     Evaluation evaluation = new Evaluation(trace.labels(), 120);
     for (Exchange e : trace) {
@@ -50,7 +89,13 @@ class ShardedDetectorTest {
         evaluation.alert(a);
       }
     }
-    Evaluation.Report report = evaluation.report();
+    for (Alert a : d.flush()) {
+      evaluation.alert(a);
+    }
+    return evaluation.report();
+  }
+
+  private static void assertGoals(Evaluation.Report report, boolean hardNegatives) {
     String table = report.table();
     for (Evaluation.CampaignResult c : report.campaigns()) {
       // The goals' bounds, as in DetectionGoalsTest: at parallelism 8 on seed 7, 2 of the 250
@@ -63,9 +108,11 @@ class ShardedDetectorTest {
       }
     }
     assertTrue(report.benignFalsePositiveRate() <= 0.001, table);
-    for (Evaluation.BenignResult b : report.benign()) {
-      if (b.hardNegative()) {
-        assertEquals(0, b.flagged(), b.archetype() + "\n" + table);
+    if (hardNegatives) {
+      for (Evaluation.BenignResult b : report.benign()) {
+        if (b.hardNegative()) {
+          assertEquals(0, b.flagged(), b.archetype() + "\n" + table);
+        }
       }
     }
   }
