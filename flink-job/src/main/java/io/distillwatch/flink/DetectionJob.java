@@ -9,7 +9,9 @@ import io.distillwatch.flink.detect.AccountDetectOperator;
 import io.distillwatch.flink.detect.ClusterDetectFunction;
 import io.distillwatch.flink.detect.CoreStages;
 import io.distillwatch.flink.detect.LinkDetectFunction;
+import io.distillwatch.flink.detect.PairMarks;
 import io.distillwatch.flink.detect.PromptDetectFunction;
+import io.distillwatch.flink.detect.SequenceExchanges;
 import io.distillwatch.flink.detect.Stages;
 import io.distillwatch.flink.sink.LogSink;
 import io.distillwatch.flink.sink.WriteTimeRecords;
@@ -20,13 +22,14 @@ import io.distillwatch.flink.stage.ParseExchanges;
 import io.distillwatch.flink.stage.ParsingSource;
 import io.distillwatch.flink.stage.RawLine;
 import io.distillwatch.flink.stage.SourceWatermarks;
-import io.distillwatch.flink.types.EncodedExchange;
 import io.distillwatch.flink.types.JobTypes;
 import io.distillwatch.flink.types.MarkedExchange;
+import io.distillwatch.flink.types.NoveltyMark;
+import io.distillwatch.flink.types.PromptProbe;
+import io.distillwatch.flink.types.SequencedExchange;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -53,6 +56,7 @@ import org.apache.flink.core.fs.Path;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.BasePathBucketAssigner;
@@ -68,10 +72,12 @@ import picocli.CommandLine;
  *
  * <pre>
  * source (parses, watermarks per split) -> parse --(rejected)--------------> dead letters
- *                                            | encode (chained): exchange bytes, prompt key
- *                   keyBy(prompt) PromptDetectFunction --(late)------------> dead letters
- *                          | the same bytes, marked novel or not
- *                  keyBy(account) AccountDetectOperator --(late)-----------> dead letters
+ *                          | sequence (chained): late rule, encode --(late)--> dead letters
+ *                          |                        \ probe: prompt key, account, sequence
+ *                          |       keyBy(prompt) PromptDetectFunction
+ *                          | exchange bytes         / verdict: novel or not
+ *                  keyBy(account) PairMarks (in the exchanges' order)
+ *                          | chained: AccountDetectOperator
  *                          | stage messages
  *                       keyBy(route) LinkDetectFunction
  *                          | stage messages
@@ -222,22 +228,34 @@ public final class DetectionJob {
     String backend =
         stamped.getExecutionEnvironment().getConfiguration().get(StateBackendOptions.STATE_BACKEND);
     int profileCache = "rocksdb".equalsIgnoreCase(backend) ? ROCKSDB_PROFILE_CACHE : 0;
-    // Chained to the parse stage (same parallelism, forward): one encoding per exchange.
-    SingleOutputStreamOperator<EncodedExchange> encoded =
+    // Chained to the parse stage (same parallelism, forward): the late rule and one encoding per
+    // exchange; the exchange goes to its account, a probe of it to its prompt's subtask.
+    SingleOutputStreamOperator<SequencedExchange> sequenced =
         stamped
-            .map(new Encode(), JobTypes.ENCODED_EXCHANGE)
-            .name("encode")
-            .uid("encode")
+            .process(new SequenceExchanges(), JobTypes.SEQUENCED_EXCHANGE)
+            .name("sequence")
+            .uid("sequence")
             .setParallelism(stamped.getParallelism());
-    SingleOutputStreamOperator<MarkedExchange> prompts =
-        encoded
-            .keyBy(PROMPT_KEY, Types.LONG)
-            .process(new PromptDetectFunction(stages), JobTypes.MARKED_EXCHANGE)
+    SingleOutputStreamOperator<NoveltyMark> prompts =
+        sequenced
+            .getSideOutput(SequenceExchanges.PROBES)
+            .keyBy(PROBE_KEY, Types.LONG)
+            .process(new PromptDetectFunction(stages), JobTypes.NOVELTY_MARK)
             .name("prompts")
             .uid("prompts");
+    // Each exchange meets its verdict at its account's subtask, in the order the source sent the
+    // exchanges (PairMarks); the account stage is chained to it. Keyed by the account id's
+    // hashCode(), an Integer whose own hashCode() it is, the pair lands where keyBy(account_id)
+    // would put the exchange (Flink places a key by its hashCode()), so the account stage may take
+    // the pair's output as keyed by account without a shuffle (AccountKeysTest checks it).
+    SingleOutputStreamOperator<MarkedExchange> paired =
+        sequenced
+            .keyBy(SEQUENCED_ACCOUNT_KEY, Types.INT)
+            .connect(prompts.keyBy(MARK_ACCOUNT_KEY, Types.INT))
+            .transform("pair", JobTypes.MARKED_EXCHANGE, new PairMarks())
+            .uid("pair");
     SingleOutputStreamOperator<M> accounts =
-        prompts
-            .keyBy(MARKED_ACCOUNT_KEY, Types.STRING)
+        DataStreamUtils.reinterpretAsKeyedStream(paired, MARKED_ACCOUNT_KEY, Types.STRING)
             .transform(
                 "accounts", stages.messageType(), new AccountDetectOperator<>(stages, profileCache))
             .uid("accounts");
@@ -257,7 +275,7 @@ public final class DetectionJob {
             .setMaxParallelism(1);
     DataStream<String> dead =
         rejected.union(
-            prompts.getSideOutput(ParseExchanges.DEAD_LETTERS),
+            sequenced.getSideOutput(ParseExchanges.DEAD_LETTERS),
             accounts.getSideOutput(ParseExchanges.DEAD_LETTERS));
     return new Streams(alerts, dead);
   }
@@ -548,26 +566,43 @@ public final class DetectionJob {
     }
   }
 
-  /** Keys encoded exchanges by prompt, for the prompt stage. */
-  static final KeySelector<EncodedExchange, Long> PROMPT_KEY = new PromptKey();
+  /** Keys prompt probes by their route, for the prompt stage. */
+  static final KeySelector<PromptProbe, Long> PROBE_KEY = new ProbeKey();
 
-  /** Keys encoded exchanges by their route ({@link EncodedExchange#route}). */
-  static final class PromptKey implements KeySelector<EncodedExchange, Long> {
+  /** Keys prompt probes by their route ({@link PromptProbe#route}). */
+  static final class ProbeKey implements KeySelector<PromptProbe, Long> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public Long getKey(EncodedExchange e) {
-      return e.route();
+    public Long getKey(PromptProbe p) {
+      return p.route();
     }
   }
 
-  /** Encodes each exchange once, for the prompt stage that passes it on without decoding it. */
-  static final class Encode implements MapFunction<Exchange, EncodedExchange> {
+  /** The pair's key on the exchanges sent to it directly: the account id's hashCode(). */
+  static final KeySelector<SequencedExchange, Integer> SEQUENCED_ACCOUNT_KEY =
+      new SequencedAccountKey();
+
+  /** Keys sequenced exchanges by {@link SequencedExchange#accountKey}. */
+  static final class SequencedAccountKey implements KeySelector<SequencedExchange, Integer> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public EncodedExchange map(Exchange e) {
-      return EncodedExchange.of(e);
+    public Integer getKey(SequencedExchange x) {
+      return x.accountKey();
+    }
+  }
+
+  /** The pair's key on the prompt stage's verdicts: the account id's hashCode(). */
+  static final KeySelector<NoveltyMark, Integer> MARK_ACCOUNT_KEY = new MarkAccountKey();
+
+  /** Keys novelty marks by {@link NoveltyMark#accountKey}. */
+  static final class MarkAccountKey implements KeySelector<NoveltyMark, Integer> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Integer getKey(NoveltyMark m) {
+      return m.accountKey();
     }
   }
 

@@ -29,9 +29,11 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 /**
  * The per-account stage, keyed by account id: each account's profile in keyed state, the subtask's
  * population statistics (the account stage proper) in operator state, messages out to the link
- * stage. Its input is the prompt stage's ({@link MarkedExchange}). Exchanges at or behind the
- * watermark go to {@link ParseExchanges#DEAD_LETTERS} with reason {@code late}, so none is dropped
- * silently (the prompt stage already sends them there; this stays for its own watermark).
+ * stage. Its input is each exchange with the prompt stage's verdict ({@link MarkedExchange}), from
+ * {@link PairMarks}, chained to it, in the order the exchanges left their source subtask. Exchanges
+ * at or behind the watermark go to {@link ParseExchanges#DEAD_LETTERS} with reason {@code late}, so
+ * none is dropped silently ({@link SequenceExchanges} already sends them there, so none is expected
+ * here; this stays for the operator's own watermark).
  *
  * <p>Contract: every checkpoint's keyed state holds every profile exactly as it was at the barrier,
  * whether or not the cache below held it, so a job restored from a checkpoint continues from the

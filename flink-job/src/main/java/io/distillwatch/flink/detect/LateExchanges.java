@@ -8,7 +8,6 @@ import io.distillwatch.flink.stage.ParseExchanges;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 
 /**
  * The late-exchange rule of the keyed stages that take exchanges: an exchange at or behind the
@@ -25,17 +24,7 @@ final class LateExchanges {
     context.addAccumulator("late", total);
   }
 
-  /** Whether an exchange of event time {@code timestamp} is at or behind the watermark. */
-  boolean isLate(long timestamp, KeyedProcessFunction<?, ?, ?>.Context ctx) {
-    return isLate(timestamp, ctx.timerService().currentWatermark());
-  }
-
-  /** Counts {@code e}, found {@link #isLate}, and sends it to the dead letters. */
-  void divert(Exchange e, KeyedProcessFunction<?, ?, ?>.Context ctx) {
-    ctx.output(ParseExchanges.DEAD_LETTERS, divert(e, ctx.timerService().currentWatermark()));
-  }
-
-  /** {@link #isLate(long, KeyedProcessFunction.Context)} for an operator: the watermark given. */
+  /** Whether an exchange of event time {@code timestamp} is at or behind {@code watermark}. */
   static boolean isLate(long timestamp, long watermark) {
     return timestamp <= watermark;
   }

@@ -1,11 +1,9 @@
 package io.distillwatch.flink.detect;
 
-import io.distillwatch.flink.stage.ParseExchanges;
-import io.distillwatch.flink.types.EncodedExchange;
 import io.distillwatch.flink.types.JobTypes;
-import io.distillwatch.flink.types.MarkedExchange;
+import io.distillwatch.flink.types.NoveltyMark;
+import io.distillwatch.flink.types.PromptProbe;
 import java.util.List;
-import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -20,12 +18,12 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * The prompt stage, keyed by the prompt's hash ({@code Stages#promptRoute}): marks each exchange
- * with whether its prompt is new to the population, for the account stage. Every sender of a prompt
- * meets one subtask's filter, so novelty does not depend on the parallelism, as it did when each
- * account-stage subtask kept a filter of its own accounts' prompts. It is the first keyed stage, so
- * exchanges at or behind the watermark go to {@link ParseExchanges#DEAD_LETTERS} with reason {@code
- * late} here, before they are remembered as seen.
+ * The prompt stage, keyed by the prompt's hash ({@code Stages#promptRoute}): tells each exchange's
+ * account whether its prompt is new to the population ({@link NoveltyMark}), given the exchange's
+ * {@link PromptProbe}. Every sender of a prompt meets one subtask's filter, so novelty does not
+ * depend on the parallelism, as it did when each account-stage subtask kept a filter of its own
+ * accounts' prompts. Late exchanges never reach it: {@link SequenceExchanges} sends them to the
+ * dead letters before they are remembered as seen.
  *
  * <p>State: the subtask's filter (a fixed-size table) as union list state, one entry per subtask:
  * subtask index, parallelism, the stage's bytes. On restore a subtask takes the entry of its own
@@ -33,16 +31,14 @@ import org.apache.flink.util.Collector;
  * are new again to the subtask that now owns them: the conservative direction is lost, for a while,
  * only for the prompts that moved). No keyed state and no timers.
  */
-public final class PromptDetectFunction
-    extends KeyedProcessFunction<Long, EncodedExchange, MarkedExchange>
-    implements CheckpointedFunction, ResultTypeQueryable<MarkedExchange> {
+public final class PromptDetectFunction extends KeyedProcessFunction<Long, PromptProbe, NoveltyMark>
+    implements CheckpointedFunction, ResultTypeQueryable<NoveltyMark> {
   private static final long serialVersionUID = 1L;
 
   private final Stages<?, ?, ?> stages;
 
   private transient ListState<byte[]> stageState;
   private transient Stages.PromptLogic stage;
-  private transient LateExchanges late;
   private transient int lastSnapshotBytes;
 
   public PromptDetectFunction(Stages<?, ?, ?> stages) {
@@ -79,18 +75,10 @@ public final class PromptDetectFunction
   }
 
   @Override
-  public void open(OpenContext openContext) {
-    late = new LateExchanges(getRuntimeContext());
-  }
-
-  @Override
-  public void processElement(EncodedExchange e, Context ctx, Collector<MarkedExchange> out) {
-    if (late.isLate(e.timestamp(), ctx)) {
-      late.divert(e.exchange(), ctx);
-      return;
-    }
-    // detector-core PromptStage.novel, through the seam; the exchange stays encoded.
-    out.collect(new MarkedExchange(e, stage.novel(e.promptKey())));
+  public void processElement(PromptProbe probe, Context ctx, Collector<NoveltyMark> out) {
+    // detector-core PromptStage.novel, through the seam.
+    out.collect(
+        new NoveltyMark(probe.accountKey(), probe.sequence(), stage.novel(probe.promptKey())));
   }
 
   @Override
@@ -106,7 +94,7 @@ public final class PromptDetectFunction
   }
 
   @Override
-  public TypeInformation<MarkedExchange> getProducedType() {
-    return JobTypes.MARKED_EXCHANGE;
+  public TypeInformation<NoveltyMark> getProducedType() {
+    return JobTypes.NOVELTY_MARK;
   }
 }

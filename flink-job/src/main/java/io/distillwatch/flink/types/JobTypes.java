@@ -26,6 +26,18 @@ public final class JobTypes {
   public static final TypeInformation<MarkedExchange> MARKED_EXCHANGE =
       new FormTypeInfo<>(MarkedExchange.class, new MarkedExchangeSerializer());
 
+  /** An exchange on its way from the source to the account stage, encoded once. */
+  public static final TypeInformation<SequencedExchange> SEQUENCED_EXCHANGE =
+      new FormTypeInfo<>(SequencedExchange.class, new SequencedExchangeSerializer());
+
+  /** What the prompt stage reads of an exchange. */
+  public static final TypeInformation<PromptProbe> PROMPT_PROBE =
+      new FormTypeInfo<>(PromptProbe.class, new PromptProbeSerializer());
+
+  /** The prompt stage's verdict on an exchange, for its account. */
+  public static final TypeInformation<NoveltyMark> NOVELTY_MARK =
+      new FormTypeInfo<>(NoveltyMark.class, new NoveltyMarkSerializer());
+
   public static final TypeInformation<Alert> ALERT =
       new FormTypeInfo<>(Alert.class, new AlertSerializer());
 

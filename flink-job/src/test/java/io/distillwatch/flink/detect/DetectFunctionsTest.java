@@ -11,6 +11,8 @@ import io.distillwatch.flink.DetectorSettings;
 import io.distillwatch.flink.stage.ParseExchanges;
 import io.distillwatch.flink.types.EncodedExchange;
 import io.distillwatch.flink.types.MarkedExchange;
+import io.distillwatch.flink.types.NoveltyMark;
+import io.distillwatch.flink.types.PromptProbe;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,12 +102,12 @@ class DetectFunctionsTest {
     }
   }
 
-  private static KeyedOneInputStreamOperatorTestHarness<Long, EncodedExchange, MarkedExchange>
-      prompts(OperatorSubtaskState restoreFrom) throws Exception {
+  private static KeyedOneInputStreamOperatorTestHarness<Long, PromptProbe, NoveltyMark> prompts(
+      OperatorSubtaskState restoreFrom) throws Exception {
     var h =
         new KeyedOneInputStreamOperatorTestHarness<>(
             new KeyedProcessOperator<>(new PromptDetectFunction(STAGES)),
-            EncodedExchange::route,
+            PromptProbe::route,
             Types.LONG);
     if (restoreFrom != null) {
       h.initializeState(restoreFrom);
@@ -114,8 +116,12 @@ class DetectFunctionsTest {
     return h;
   }
 
-  private static EncodedExchange prompted(String account, long t, String prompt) {
-    return EncodedExchange.of(exchange(account, t).toBuilder().promptHash(prompt).build());
+  private static PromptProbe probe(Exchange e, long sequence) {
+    return PromptProbe.of(e, EncodedExchange.of(e), sequence);
+  }
+
+  private static PromptProbe prompted(String account, long t, String prompt) {
+    return probe(exchange(account, t).toBuilder().promptHash(prompt).build(), t - T0);
   }
 
   @Test
@@ -124,16 +130,16 @@ class DetectFunctionsTest {
     try (var h = prompts(null)) {
       h.processElement(prompted("a", T0, "bench-1"), T0);
       h.processElement(prompted("b", T0 + 1, "bench-1"), T0 + 1);
-      h.processElement(EncodedExchange.of(exchange("c", T0 + 2)), T0 + 2);
+      h.processElement(probe(exchange("c", T0 + 2), 2), T0 + 2);
       List<Boolean> novel = h.extractOutputValues().stream().map(m -> m.novelPrompt()).toList();
       assertEquals(
           List.of(true, false, true),
           novel,
           "a prompt is new once; an exchange without one is new");
       assertEquals(
-          prompted("b", T0 + 1, "bench-1"),
-          h.extractOutputValues().get(1).encoded(),
-          "the exchange passes through as it came");
+          new NoveltyMark("b".hashCode(), 1, false),
+          h.extractOutputValues().get(1),
+          "the verdict goes to the probe's account and names its exchange");
       assertEquals(0, h.numKeyedStateEntries(), "the filter is operator state, not keyed");
       assertEquals(0, h.numEventTimeTimers());
       snapshot = h.snapshot(1, T0 + 10);
@@ -147,15 +153,29 @@ class DetectFunctionsTest {
   }
 
   @Test
-  void prompts_atOrBehindWatermark_deadLetterAsLateAndNotRemembered() throws Exception {
-    try (var h = prompts(null)) {
+  void sequence_atOrBehindWatermark_deadLetterAsLate_elseBothPathsWithOneSequence()
+      throws Exception {
+    try (var h = ProcessFunctionTestHarnesses.forProcessFunction(new SequenceExchanges())) {
       h.processWatermark(new Watermark(T0));
-      h.processElement(prompted("a", T0, "p"), T0);
-      h.processElement(prompted("a", T0 + 1, "p"), T0 + 1);
+      h.processElement(exchange("a", T0), T0);
+      h.processElement(exchange("a", T0 + 1), T0 + 1);
+      h.processElement(exchange("b", T0 + 2), T0 + 2);
       var out = h.extractOutputValues();
-      assertEquals(1, out.size());
-      assertTrue(out.get(0).novelPrompt(), "the late exchange did not use up the prompt");
-      assertEquals(1, h.getSideOutput(ParseExchanges.DEAD_LETTERS).size());
+      assertEquals(2, out.size(), "the exchange at the watermark is late");
+      var dead = h.getSideOutput(ParseExchanges.DEAD_LETTERS);
+      assertEquals(1, dead.size());
+      assertTrue(dead.peek().getValue().startsWith("{\"reason\":\"late\""));
+      assertEquals(exchange("a", T0 + 1), out.get(0).encoded().exchange());
+      List<PromptProbe> probes = new ArrayList<>();
+      h.getSideOutput(SequenceExchanges.PROBES).forEach(r -> probes.add(r.getValue()));
+      assertEquals(2, probes.size(), "a probe for each exchange that goes on, none for the late");
+      for (int i = 0; i < 2; i++) {
+        assertEquals(out.get(i).sequence(), probes.get(i).sequence());
+        assertEquals(out.get(i).encoded().accountId().hashCode(), probes.get(i).accountKey());
+        assertEquals(out.get(i).accountKey(), probes.get(i).accountKey());
+        assertEquals(out.get(i).encoded().route(), probes.get(i).route());
+      }
+      assertTrue(out.get(0).sequence() != out.get(1).sequence());
     }
   }
 

@@ -158,6 +158,44 @@ class SerializersTest {
     assertEquals(io.distillwatch.core.detect.PromptStage.promptKey(e), back.encoded().promptKey());
   }
 
+  /**
+   * The three records of the two paths from the source to the account stage: round trips of values
+   * with non-ASCII and empty account ids and sequences at the ends of the range, and a truncated
+   * form fails rather than yield a value.
+   */
+  @Test
+  void sequencedProbeAndMark_roundTrip_andTruncatedFails() throws IOException {
+    Exchange e = Exchange.builder(1_776_902_400_000L, "acct-\u00e9").promptHash("p").build();
+    EncodedExchange x = EncodedExchange.of(e);
+    for (long sequence : new long[] {0, 1, (1L << 40) - 1, (32767L << 40) | 12345}) {
+      for (String account : new String[] {"acct-\u00e9", ""}) {
+        roundTrip(
+            new PromptProbeSerializer(),
+            new PromptProbe(x.route(), x.promptKey(), account.hashCode(), sequence));
+        roundTrip(new NoveltyMarkSerializer(), new NoveltyMark(account.hashCode(), sequence, true));
+        roundTrip(
+            new NoveltyMarkSerializer(), new NoveltyMark(account.hashCode(), sequence, false));
+        roundTrip(
+            new SequencedExchangeSerializer(),
+            new SequencedExchange(x, sequence, account.hashCode()));
+      }
+    }
+    assertEquals(
+        new PromptProbe(x.route(), x.promptKey(), "acct-\u00e9".hashCode(), 7),
+        PromptProbe.of(e, x, 7),
+        "a probe carries the exchange's route, prompt key and account");
+  }
+
+  private static <T> void roundTrip(FormSerializer<T> s, T value) throws IOException {
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    s.serialize(value, out);
+    byte[] bytes = out.getCopyOfBuffer();
+    assertEquals(value, s.deserialize(new DataInputDeserializer(bytes)));
+    byte[] truncated = java.util.Arrays.copyOf(bytes, bytes.length - 1);
+    assertThrows(
+        IOException.class, () -> s.deserialize(new DataInputDeserializer(truncated)), "" + value);
+  }
+
   /** The parse result forms, fixed: a change to either fails here before it reaches a reader. */
   @Test
   void parseResult_form1_isGolden() throws IOException {
