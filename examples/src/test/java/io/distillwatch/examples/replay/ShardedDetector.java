@@ -29,14 +29,19 @@ import java.util.Set;
  * stage in trace order, so a run is deterministic where the job's is not.
  *
  * <p>With {@code block > 1} the hop from the prompt stage to the account stage passes exchanges as
- * Flink's network buffers do: each channel (a prompt instance to an account instance) holds its
- * exchanges until it has {@code block} of them, and hands them over in one go, so an account
- * instance reads its channels' blocks in the order they filled, not the trace's. An account whose
- * exchanges went through two prompt instances (they are routed by prompt) then sees them out of
- * order by up to a block's span of event time, as in the job, where a 32 KiB buffer holds a few
- * hundred exchanges. The model is deterministic; the job's blocks also close on a timeout and
- * depend on the machine's timing, so it shows what such reordering does, not the job's exact order.
- * Call {@link #flush} after the last exchange.
+ * Flink's network buffers did before stop 30, when the job sent whole exchanges through the prompt
+ * stage: each channel (a prompt instance to an account instance) holds its exchanges until it has
+ * {@code block} of them, and hands them over in one go, so an account instance reads its channels'
+ * blocks in the order they filled, not the trace's. An account whose exchanges went through two
+ * prompt instances (they are routed by prompt) then sees them out of order by up to a block's span
+ * of event time, as that job did, where a 32 KiB buffer holds a few hundred exchanges. This model
+ * reproduced each of that job's outcomes at parallelism 2 on the built-in scenario (low-and-slow
+ * first alerted at +32.6 h, +50.0 h or +931.5 h, a casual user flagged or not), so the job now
+ * sends each exchange to its account directly and only a probe to the prompt stage, and pairs the
+ * verdict with the exchange in the exchanges' order ({@code PairMarks}): without {@code block} this
+ * class is that job. The block model stays for an input whose order is lost before the job, such as
+ * an account's exchanges spread over several Kafka partitions. Call {@link #flush} after the last
+ * exchange.
  *
  * <p>For diagnosis, {@link Shared} names the population statistics account-stage instances still
  * keep each for its share of accounts; all instances may share one (the first instance's object,
