@@ -6,7 +6,7 @@ import io.distillwatch.core.io.Exchange;
 import io.distillwatch.core.io.ParseResult;
 import io.distillwatch.examples.cli.DistillwatchCli;
 import io.distillwatch.flink.detect.AccountDetectOperator;
-import io.distillwatch.flink.detect.ClusterDetectFunction;
+import io.distillwatch.flink.detect.ClusterDetectOperator;
 import io.distillwatch.flink.detect.CoreStages;
 import io.distillwatch.flink.detect.LinkDetectFunction;
 import io.distillwatch.flink.detect.PairMarks;
@@ -81,7 +81,7 @@ import picocli.CommandLine;
  *                          | stage messages
  *                       keyBy(route) LinkDetectFunction
  *                          | stage messages
- *                       global, parallelism 1: ClusterDetectFunction -> alerts (JSON lines)
+ *                       global, parallelism 1: ClusterDetectOperator -> alerts (JSON lines)
  * </pre>
  *
  * <p>The job takes its source and sinks as arguments: {@link #main} (what {@code flink run} calls)
@@ -268,8 +268,10 @@ public final class DetectionJob {
     SingleOutputStreamOperator<Alert> alerts =
         links
             .global()
-            .process(new ClusterDetectFunction<>(stages), JobTypes.ALERT)
-            .name("clusters")
+            .transform(
+                "clusters",
+                JobTypes.ALERT,
+                new ClusterDetectOperator<>(stages, links.getParallelism() > 1))
             .uid("clusters")
             .setParallelism(1)
             .setMaxParallelism(1);

@@ -67,6 +67,40 @@ public final class CoreStages implements Stages<AccountProfile, StageMessage, Li
   }
 
   @Override
+  public int compare(StageMessage a, StageMessage b) {
+    int c = Long.compare(a.timestamp(), b.timestamp());
+    if (c == 0) {
+      c = Long.compare(a.accountHash(), b.accountHash());
+    }
+    if (c == 0) {
+      c = Long.compare(a.exchanges(), b.exchanges());
+    }
+    if (c == 0) {
+      // The core's order within one exchange: its links (from the account stage's observations),
+      // then its evaluation.
+      c = Integer.compare(rank(a.type()), rank(b.type()));
+    }
+    if (c == 0) {
+      c = Integer.compare(ordinal(a.kind()), ordinal(b.kind()));
+    }
+    if (c == 0) {
+      c = Long.compare(a.keyHash(), b.keyHash());
+    }
+    if (c == 0) {
+      c = Long.compare(a.otherHash(), b.otherHash());
+    }
+    return c;
+  }
+
+  private static int rank(StageMessage.Type type) {
+    return type == StageMessage.Type.EDGE || type == StageMessage.Type.INDICATOR ? 0 : 1;
+  }
+
+  private static int ordinal(Enum<?> e) {
+    return e == null ? -1 : e.ordinal();
+  }
+
+  @Override
   public PromptLogic newPromptStage() {
     return new Prompts(new PromptStage(config()));
   }
