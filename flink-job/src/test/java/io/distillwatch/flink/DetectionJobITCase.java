@@ -176,13 +176,14 @@ class DetectionJobITCase {
    * Every population statistic but template rarity is the whole population's at any parallelism
    * (novelty in the prompt stage, calibration in the cluster stage), so at parallelism 2 the job
    * flags the replay's accounts: every campaign account the replay flags, and no account the replay
-   * leaves alone. It may miss an account the replay flags by a hair: the cluster stage calibrates
-   * evaluations in the order two account instances deliver them, which varies from run to run, and
-   * each instance's content priors are its share's. (The alerts themselves differ in the last
-   * digits of scores and in when a cluster reaches a band, so they are not compared one by one.)
-   * The replay flags one researcher here, the first to run a benchmark (see the README); before
-   * calibration and novelty were the population's, the job at parallelism 2 did not, for no good
-   * reason, and missed the low-and-slow campaign of the built-in scenario.
+   * leaves alone. It may miss an account the replay flags by a hair: each instance's content priors
+   * are its share's, the link stage reads the account instances' messages as they arrive, and the
+   * cluster stage's batches (each put in one order) are cut where watermarks happen to fall. (The
+   * alerts themselves differ in the last digits of scores and in when a cluster reaches a band, so
+   * they are not compared one by one.) The replay flags one researcher here, the first to run a
+   * benchmark (see the README); before calibration and novelty were the population's, the job at
+   * parallelism 2 did not, for no good reason, and missed the low-and-slow campaign of the built-in
+   * scenario.
    */
   @Test
   void job_fileAtParallelism2_flagsTheReplaysAccounts() throws Exception {
