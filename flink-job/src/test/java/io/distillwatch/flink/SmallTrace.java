@@ -24,8 +24,8 @@ import java.util.Set;
  * exchange-count stratum; with 600, hydra went unalerted at parallelism 2); the calibration is now
  * the cluster stage's. Two malformed lines are added, which every run must count as rejected.
  */
-final class SmallTrace {
-  static final ScenarioSpec SPEC =
+public final class SmallTrace {
+  public static final ScenarioSpec SPEC =
       new ScenarioSpec(
           Set.of("reasoning-150k", "agentic-3.4m", "hydra-28m"),
           0.002,

@@ -10,10 +10,9 @@ import io.distillwatch.core.io.Exchange;
 import io.distillwatch.core.link.LinkKeyState;
 import io.distillwatch.core.link.StageMessage;
 import io.distillwatch.flink.DetectorSettings;
-import io.distillwatch.flink.source.ScenarioSpec;
+import io.distillwatch.flink.SmallTrace;
 import io.distillwatch.flink.types.AlertSerializer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -37,17 +36,10 @@ class ClusterDetectOperatorTest {
       new CoreStages(
           new DetectorSettings(0.001, Set.of(), Set.of(), Duration.ofDays(7).toMillis()));
 
-  /** Two weeks of three campaigns and a benign population, as the job's ITCases use. */
-  private static final ScenarioSpec TWO_WEEKS =
-      new ScenarioSpec(
-          Set.of("reasoning-150k", "agentic-3.4m", "hydra-28m"),
-          0.002,
-          42,
-          Instant.parse("2026-04-15T00:00:00Z").toEpochMilli(),
-          Instant.parse("2026-04-29T00:00:00Z").toEpochMilli(),
-          2400);
-
-  /** The cluster stage's input, as one account and one link subtask produce it, in order. */
+  /**
+   * The cluster stage's input over the job ITCases' trace ({@link SmallTrace}: two weeks, three
+   * campaigns, every hard negative), as one account and one link subtask produce it, in order.
+   */
   private static List<StageMessage> messages;
 
   @BeforeAll
@@ -61,7 +53,7 @@ class ClusterDetectOperatorTest {
     List<StageMessage> out = new ArrayList<>();
     List<StageMessage> hop = new ArrayList<>();
     messages = new ArrayList<>();
-    for (Exchange e : TWO_WEEKS.generator()) {
+    for (Exchange e : SmallTrace.SPEC.generator()) {
       out.clear();
       boolean novel = prompts.novel(io.distillwatch.core.detect.PromptStage.promptKey(e));
       profiles.put(e.accountId(), accounts.observe(profiles.get(e.accountId()), e, novel, out));
