@@ -223,6 +223,10 @@ public final class DetectionJob {
   public static <P, M, L> Streams detect(Parsed parsed, Stages<P, M, L> stages) {
     DataStream<Exchange> stamped = parsed.exchanges();
     DataStream<String> rejected = parsed.rejected();
+    String unaligned = unalignedCheckpointProblem(stamped.getExecutionEnvironment());
+    if (unaligned != null) {
+      throw new IllegalArgumentException(unaligned);
+    }
     // The profile cache only where the state holds bytes: the job's configuration names the
     // backend (state.backend.type, "hashmap" unless set); any other backend goes without.
     String backend =
@@ -503,6 +507,21 @@ public final class DetectionJob {
     }
     build(env, o, null, null);
     env.execute("distillwatch-detection");
+  }
+
+  /**
+   * Why the job cannot run with this environment's checkpointing, or null if it can: unaligned
+   * checkpoints, with which an exchange and the prompt stage's verdict on it can fall on two sides
+   * of a checkpoint, which {@link PairMarks} does not keep (it would fail every such checkpoint).
+   */
+  static String unalignedCheckpointProblem(StreamExecutionEnvironment env) {
+    if (!env.getCheckpointConfig().isUnalignedCheckpointsEnabled()) {
+      return null;
+    }
+    return "unaligned checkpoints (execution.checkpointing.unaligned.enabled) are not supported:"
+        + " the account stage pairs each exchange with the prompt stage's verdict on it, and"
+        + " only aligned checkpoints (the default for exactly-once) keep the two on one side of a"
+        + " checkpoint; leave the option off.";
   }
 
   /**

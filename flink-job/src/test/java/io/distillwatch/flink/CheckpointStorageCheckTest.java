@@ -8,7 +8,10 @@ import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 
-/** {@link DetectionJob#checkpointStorageProblem}: what {@code flink run} refuses and why. */
+/**
+ * {@link DetectionJob#checkpointStorageProblem} and {@link
+ * DetectionJob#unalignedCheckpointProblem}: what the job refuses to run with, and why.
+ */
 class CheckpointStorageCheckTest {
 
   @Test
@@ -43,5 +46,38 @@ class CheckpointStorageCheckTest {
     assertNotNull(
         DetectionJob.checkpointStorageProblem(
             DetectionJob.configuration(JobOptions.StateBackend.hashmap, Map.of())));
+  }
+
+  @Test
+  void unalignedCheckpoints_refusedWhenTheJobIsBuilt_sayingWhy() {
+    org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env =
+        org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
+            .getExecutionEnvironment(
+                DetectionJob.configuration(
+                    JobOptions.StateBackend.hashmap,
+                    Map.of("execution.checkpointing.unaligned.enabled", "true")));
+    DetectionJob.enableCheckpointing(env, DetectionJob.DEFAULT_CHECKPOINT_INTERVAL);
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                DetectionJob.detect(
+                    env,
+                    DetectionJob.Input.rawLines(
+                        DetectionJob.scenarioSource(
+                            io.distillwatch.flink.source.ScenarioSpec.builtIn()),
+                        1),
+                    DetectionJob.stages(
+                        DetectorSettings.of(
+                            io.distillwatch.core.detect.DetectorConfig.builder().config())),
+                    DetectionJob.DEFAULT_OUT_OF_ORDERNESS,
+                    DetectionJob.DEFAULT_IDLENESS));
+    assertTrue(
+        e.getMessage().contains("execution.checkpointing.unaligned.enabled"), e.getMessage());
+    assertNull(
+        DetectionJob.unalignedCheckpointProblem(
+            org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
+                .getExecutionEnvironment(
+                    DetectionJob.configuration(JobOptions.StateBackend.hashmap, Map.of()))));
   }
 }
