@@ -9,6 +9,7 @@ import io.distillwatch.flink.detect.AccountDetectOperator;
 import io.distillwatch.flink.detect.ClusterDetectOperator;
 import io.distillwatch.flink.detect.CoreStages;
 import io.distillwatch.flink.detect.LinkDetectFunction;
+import io.distillwatch.flink.detect.OrderBatches;
 import io.distillwatch.flink.detect.PairMarks;
 import io.distillwatch.flink.detect.PromptDetectFunction;
 import io.distillwatch.flink.detect.SequenceExchanges;
@@ -81,7 +82,8 @@ import picocli.CommandLine;
  *                          | stage messages
  *                       keyBy(route) LinkDetectFunction
  *                          | stage messages
- *                       global, parallelism 1: ClusterDetectOperator -> alerts (JSON lines)
+ *                       global, parallelism 1: [OrderBatches at p > 1] ClusterDetectOperator
+ *                          | alerts (JSON lines)
  * </pre>
  *
  * <p>The job takes its source and sinks as arguments: {@link #main} (what {@code flink run} calls)
@@ -269,13 +271,21 @@ public final class DetectionJob {
             .process(new LinkDetectFunction<>(stages), stages.messageType())
             .name("links")
             .uid("links");
+    // With several link subtasks before it, the cluster stage reads its input a watermark at a
+    // time in one order (OrderBatches, chained in front of it), not as the network interleaved
+    // it; with one, in the order it comes, which is the source's, as in the core.
+    DataStream<M> toClusters = links.global();
+    if (links.getParallelism() > 1) {
+      toClusters =
+          toClusters
+              .transform("order-clusters", stages.messageType(), new OrderBatches<>(stages))
+              .uid("order-clusters")
+              .setParallelism(1)
+              .setMaxParallelism(1);
+    }
     SingleOutputStreamOperator<Alert> alerts =
-        links
-            .global()
-            .transform(
-                "clusters",
-                JobTypes.ALERT,
-                new ClusterDetectOperator<>(stages, links.getParallelism() > 1))
+        toClusters
+            .transform("clusters", JobTypes.ALERT, new ClusterDetectOperator<>(stages))
             .uid("clusters")
             .setParallelism(1)
             .setMaxParallelism(1);

@@ -102,5 +102,7 @@ class AccountKeysTest {
     assertTrue(
         names.stream().anyMatch(n -> n.matches(".*\\bpair\\b.*->.*\\baccounts\\b.*")),
         "tasks: " + names);
+    // So is the cluster stage to the step that orders its input (at parallelism 2).
+    assertTrue(names.stream().anyMatch(n -> n.matches("order-clusters -> clusters.*")), "" + names);
   }
 }

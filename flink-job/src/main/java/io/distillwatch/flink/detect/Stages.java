@@ -37,11 +37,10 @@ public interface Stages<P, M, L> extends Serializable {
   long route(M message);
 
   /**
-   * A total order of messages into the cluster stage, by event time first: the order in which it
-   * processes a batch of messages from several link subtasks ({@link ClusterDetectOperator}), so
-   * the batch's outcome does not depend on how the network interleaved them. Messages of one
-   * exchange come in the order the core detector gives them where that is known (links before the
-   * evaluation).
+   * A total order of messages into the cluster stage, by event time first: the order in which
+   * {@link OrderBatches} passes on a batch of messages from several link subtasks, so the batch's
+   * outcome does not depend on how the network interleaved them. Messages of one exchange come in
+   * the order the core detector gives them where that is known (links before the evaluation).
    */
   int compare(M a, M b);
 
