@@ -19,24 +19,26 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
  * <p>Why: the cluster stage learns from its input in the order it reads it (the calibration), and
  * messages from several link subtasks arrive interleaved as the network delivers them, so an
  * account near the bar could be flagged in one run and not the next (at parallelism 2 and 8 on the
- * built-in scenario, an IDE user in some runs). Watermarks and aligned barriers are cut points of
- * every source's stream, so each batch holds the messages of a stretch of the input; which batch a
- * message falls in still depends on when a watermark was emitted, so two messages of exchanges that
- * arrived out of event-time order, one on each side of a cut, can come in either order. (The same
- * step in front of the link stage was tried in stop 30 and dropped: runs still differed, and 2 of
- * 15 flagged a hard negative, with low-and-slow late in one more, against none of 13 without it.)
+ * built-in scenario, an IDE user in some runs). This removes most of that, not all of it. A
+ * checkpoint barrier, once aligned, is a clean cut: what came before it on every channel is exactly
+ * the messages of the exchanges before it. A watermark is not: when it reaches this step on the
+ * last of its channels, the channels that were ahead have already delivered some messages of later
+ * exchanges, and how many depends on timing, so a batch holds the messages of a stretch of the
+ * input plus a varying share of the next. Releasing at a watermark only the messages at or before
+ * it, and holding the rest (in state, across checkpoints), would make the order exact, at the cost
+ * of holding every alert for the out-of-orderness bound (60 s by default); not done. (The same step
+ * in front of the link stage was tried in stop 30 and dropped: runs still differed, and 2 of 15
+ * flagged a hard negative, with low-and-slow late in one more, against none of 13 without it.)
  *
  * <p>Contract: every message is passed on once, before the watermark, barrier or end of input that
  * follows it, so a downstream timer never fires ahead of a message that came before its watermark,
  * and nothing is held across a checkpoint (no state). When every input goes idle (the sources'
  * idleness, {@code --idleness}, 30 s by default), what is held is passed on too, so a quiet input,
  * whose watermark does not advance, does not hold its last alerts back for longer than that, or
- * than the next checkpoint. A flush on a wall-clock timer would not be a cut point: one after a
- * second without messages fired during stalls (checkpoints of eight prompt subtasks' novelty tables
- * on two cores), and runs at parallelism 8 then differed. The cost: a message waits up to the
- * source's watermark interval (200 ms by default); what is held is what arrives in that time, for
- * the link stage a share of the exchanges (observations at evaluation points and changes, and
- * evaluations), for the cluster stage less.
+ * than the next checkpoint. (A flush after a second of wall-clock quiet, the first version, could
+ * fire during a stall, such as a checkpoint of eight prompt subtasks' novelty tables on two cores.)
+ * The cost: a message waits up to the source's watermark interval (200 ms by default); what is held
+ * is what arrives in that time, links and evaluations, a small share of the exchanges.
  */
 public final class OrderBatches<M> extends AbstractStreamOperator<M>
     implements OneInputStreamOperator<M, M> {
