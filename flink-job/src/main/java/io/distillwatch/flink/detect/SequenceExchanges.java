@@ -3,6 +3,7 @@ package io.distillwatch.flink.detect;
 import io.distillwatch.core.io.Exchange;
 import io.distillwatch.flink.stage.ParseExchanges;
 import io.distillwatch.flink.types.EncodedExchange;
+import io.distillwatch.flink.types.JobTypes;
 import io.distillwatch.flink.types.PromptProbe;
 import io.distillwatch.flink.types.SequencedExchange;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -37,7 +38,7 @@ public final class SequenceExchanges extends ProcessFunction<Exchange, Sequenced
 
   /** Probes for the prompt stage. */
   public static final OutputTag<PromptProbe> PROBES =
-      new OutputTag<>("prompt-probes", io.distillwatch.flink.types.JobTypes.PROMPT_PROBE);
+      new OutputTag<>("prompt-probes", JobTypes.PROMPT_PROBE);
 
   private static final int COUNT_BITS = 40;
   private static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
@@ -63,8 +64,8 @@ public final class SequenceExchanges extends ProcessFunction<Exchange, Sequenced
     // Wraps after 2^40 exchanges of one subtask; only the exchanges in flight need distinct names.
     long sequence = base | (count++ & COUNT_MASK);
     EncodedExchange encoded = EncodedExchange.of(e);
-    int accountKey = e.accountId().hashCode();
-    ctx.output(PROBES, new PromptProbe(encoded.route(), encoded.promptKey(), accountKey, sequence));
-    out.collect(new SequencedExchange(encoded, sequence, accountKey));
+    PromptProbe probe = PromptProbe.of(e, encoded, sequence);
+    ctx.output(PROBES, probe);
+    out.collect(new SequencedExchange(encoded, sequence, probe.accountKey()));
   }
 }

@@ -9,13 +9,15 @@ import java.util.Arrays;
 
 /**
  * An exchange as bytes ({@link ExchangeCodec#encode}), with the two keys the prompt stage needs:
- * the route (which prompt-stage subtask) and the prompt key (what its novelty filter remembers).
- * The prompt stage passes the bytes on to the account stage without decoding them; only the account
- * stage decodes. Immutable: the body is never changed after construction.
+ * the route (which prompt-stage subtask) and the prompt key (what its novelty filter remembers),
+ * which go to the prompt stage in a {@link PromptProbe}. The bytes go to the account stage, which
+ * alone decodes them. Immutable: the body is never changed after construction.
  *
- * <p>Implementation notes. Every exchange crosses two shuffles, by prompt and then by account.
- * Decoding and re-encoding the exchange's strings at the prompt stage, which looks at none of them,
- * was most of that stage's cost; an array copy in and out is far less.
+ * <p>Implementation notes. Until stop 30 every exchange crossed two shuffles, by prompt and then by
+ * account, and the prompt stage passed the bytes on undecoded: decoding and re-encoding the
+ * exchange's strings there, where none is looked at, had been most of that stage's cost. Now the
+ * exchange crosses one shuffle and a probe the other; the body is still encoded once, at the
+ * source.
  */
 public final class EncodedExchange {
   private final long route;
